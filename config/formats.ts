@@ -1,0 +1,164 @@
+import net from 'node:net';
+import convict from 'convict';
+
+/**
+ * socklab's convict formats. Each one coerces a string (from an environment variable or a
+ * command-line flag) only when the string is well formed, and otherwise keeps it as it came, so
+ * that the validation error quotes exactly what the user typed.
+ */
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+
+function numberFromText(value: unknown): unknown {
+  return typeof value === 'string' && NUMBER_TEXT.test(value.trim()) ? Number(value) : value;
+}
+
+function listFromText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text.startsWith('[')) return jsonOrText(text);
+  return text === '' ? [] : text.split(',').map((item) => item.trim());
+}
+
+function jsonOrText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function check(condition: boolean, allowed: string): void {
+  if (!condition) throw new Error(`must be ${allowed}`);
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+export function isMulticastIPv4(value: unknown): boolean {
+  return typeof value === 'string' && net.isIPv4(value) && Number(value.split('.')[0]) >= 224 && Number(value.split('.')[0]) <= 239;
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/;
+
+export function isHost(value: unknown): boolean {
+  return typeof value === 'string' && (net.isIP(value) !== 0 || HOST_NAME.test(value));
+}
+
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+export interface ScheduleWindow {
+  from: string;
+  to: string;
+  family: 'IPv4' | 'IPv6';
+}
+
+function isScheduleWindow(value: unknown): value is ScheduleWindow {
+  if (typeof value !== 'object' || value === null) return false;
+  const window = value as Record<string, unknown>;
+  return (
+    Object.keys(window).every((key) => ['from', 'to', 'family'].includes(key)) &&
+    typeof window.from === 'string' &&
+    CLOCK_TIME.test(window.from) &&
+    typeof window.to === 'string' &&
+    CLOCK_TIME.test(window.to) &&
+    window.from !== window.to &&
+    (window.family === 'IPv4' || window.family === 'IPv6')
+  );
+}
+
+const FORMATS: convict.Format[] = [
+  {
+    name: 'tcp-port',
+    coerce: numberFromText,
+    validate: (v) => check(isIntegerIn(v, 0, 65535), 'a port number from 0 to 65535'),
+  },
+  {
+    name: 'count',
+    coerce: numberFromText,
+    validate: (v) => check(isIntegerIn(v, 0, Number.MAX_SAFE_INTEGER), 'a whole number, 0 or more'),
+  },
+  {
+    name: 'positive-count',
+    coerce: numberFromText,
+    validate: (v) => check(isIntegerIn(v, 1, Number.MAX_SAFE_INTEGER), 'a whole number, 1 or more'),
+  },
+  {
+    name: 'ttl',
+    coerce: numberFromText,
+    validate: (v) => check(isIntegerIn(v, 0, 255), 'a TTL from 0 to 255'),
+  },
+  {
+    name: 'seconds',
+    coerce: numberFromText,
+    validate: (v) => check(typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a number of seconds, 0 or more'),
+  },
+  {
+    name: 'probability',
+    coerce: numberFromText,
+    validate: (v) => check(typeof v === 'number' && v >= 0 && v <= 1, 'a probability from 0 to 1'),
+  },
+  {
+    name: 'ip-address',
+    validate: (v) => check(typeof v === 'string' && net.isIP(v) !== 0, 'an IPv4 or IPv6 address'),
+  },
+  {
+    name: 'ipv4-address',
+    validate: (v) => check(typeof v === 'string' && net.isIPv4(v), 'an IPv4 address'),
+  },
+  {
+    name: 'ipv6-address',
+    validate: (v) => check(typeof v === 'string' && net.isIPv6(v), 'an IPv6 address'),
+  },
+  {
+    name: 'multicast-interface',
+    validate: (v) =>
+      check(v === '' || (typeof v === 'string' && net.isIPv4(v)), 'the IPv4 address of an interface, or "" to let the system choose'),
+  },
+  {
+    name: 'multicast-group',
+    validate: (v) => check(isMulticastIPv4(v), 'an IPv4 multicast address (224.0.0.0 to 239.255.255.255)'),
+  },
+  {
+    name: 'multicast-group-list',
+    coerce: listFromText,
+    validate: (v) =>
+      check(Array.isArray(v) && v.length > 0 && v.every(isMulticastIPv4), 'a non-empty list of IPv4 multicast addresses'),
+  },
+  {
+    name: 'host-list',
+    coerce: listFromText,
+    validate: (v) => check(Array.isArray(v) && v.length > 0 && v.every(isHost), 'a non-empty list of addresses or host names'),
+  },
+  {
+    name: 'file-path',
+    validate: (v) => check(typeof v === 'string' && v.length > 0 && !v.includes('\0'), 'a file path'),
+  },
+  {
+    name: 'optional-path',
+    validate: (v) => check(typeof v === 'string' && !v.includes('\0'), 'a folder path, or "" for none'),
+  },
+  {
+    name: 'schedule',
+    coerce: jsonOrText,
+    validate: (v) =>
+      check(
+        Array.isArray(v) && v.every(isScheduleWindow),
+        'a list of windows {"from": "HH:MM", "to": "HH:MM", "family": "IPv4" or "IPv6"}',
+      ),
+  },
+  {
+    name: 'text',
+    validate: (v) => check(typeof v === 'string', 'a text'),
+  },
+];
+
+let registered = false;
+
+export function registerFormats(): void {
+  if (registered) return;
+  convict.addFormats(Object.fromEntries(FORMATS.map((format) => [format.name, format])));
+  registered = true;
+}

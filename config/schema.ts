@@ -1,0 +1,240 @@
+import type { ScheduleWindow } from './formats.js';
+
+/**
+ * The one configuration schema. Every key has a doc, a format and a default; `env` and `arg`
+ * are derived from the key's path by `withSources` (lab.pmuTcp.port → SOCKLAB_LAB_PMU_TCP_PORT and
+ * --lab.pmuTcp.port), so no key can be forgotten or spelled two ways.
+ *
+ * Defaults describe the `local` profile (the emulated lab on loopback). Keys that name the hosts
+ * of the course default to null: each profile file must give them.
+ */
+
+/** SPEC "PMU over UDP": IPv4 in even hours, IPv6 in odd hours, local time. */
+function evenHoursIPv4(): ScheduleWindow[] {
+  return Array.from({ length: 24 }, (_, hour) => ({
+    from: `${String(hour).padStart(2, '0')}:00`,
+    to: `${String(hour + 1).padStart(2, '0')}:00`,
+    family: hour % 2 === 0 ? 'IPv4' : 'IPv6',
+  }));
+}
+
+const schemaWithoutSources = {
+  log: {
+    level: {
+      doc: 'Lowest level written to the logs.',
+      format: ['error', 'warn', 'info', 'debug'],
+      default: 'info' as 'error' | 'warn' | 'info' | 'debug',
+    },
+    format: {
+      doc: 'Log line format: "auto" is human text on a terminal and JSON lines otherwise (pm2 logs).',
+      format: ['auto', 'json', 'text'],
+      default: 'auto' as 'auto' | 'json' | 'text',
+    },
+    dir: {
+      doc: 'Folder for log files written besides standard output ("" for none), relative to the project root.',
+      format: 'optional-path',
+      default: '',
+    },
+    rotateBytes: {
+      doc: 'A log file (ours under log.dir, or the pm2 log of the running app) is rotated once it exceeds this size.',
+      format: 'positive-count',
+      default: 10 * 1024 * 1024,
+    },
+    keepFiles: {
+      doc: 'Rotated log files kept per log (older ones are deleted).',
+      format: 'positive-count',
+      default: 5,
+    },
+  },
+  service: {
+    shutdownTimeoutMs: {
+      doc: 'Bound on a graceful shutdown (drain, flush, close stores) after SIGINT or SIGTERM; past it the process exits non-zero.',
+      format: 'positive-count',
+      default: 5000,
+    },
+  },
+  lab: {
+    pmu: {
+      messagesMin: {
+        doc: 'Fewest messages "This is PMU data i" sent for CMD_short:d (n is drawn per session).',
+        format: 'positive-count',
+        default: 5,
+      },
+      messagesMax: {
+        doc: 'Most messages sent for CMD_short:d; equal to messagesMin for a fixed n.',
+        format: 'positive-count',
+        default: 15,
+      },
+      maxIntervalSeconds: {
+        doc: 'Largest d accepted in CMD_short:d.',
+        format: 'seconds',
+        default: 10,
+      },
+      maxCommandBytes: {
+        doc: 'Longest command accepted, in bytes.',
+        format: 'positive-count',
+        default: 64,
+      },
+      idleTimeoutMs: {
+        doc: 'A client that sends no complete command within this time gets an ERROR line.',
+        format: 'positive-count',
+        default: 10000,
+      },
+      floodBytes: {
+        doc: 'Size of the CMD_floodme text, in bytes.',
+        format: 'positive-count',
+        default: 1024 * 1024,
+      },
+      floodSeed: {
+        doc: 'Seed of the generated flood text: the same seed and size give the same bytes.',
+        format: 'count',
+        default: 3,
+      },
+    },
+    pmuTcp: {
+      host: { doc: 'Address the PMU TCP emulator listens on.', format: 'ip-address', default: '127.0.0.1' },
+      port: { doc: 'Port of the PMU TCP emulator.', format: 'tcp-port', default: 5003 },
+      commandGapMs: {
+        doc: 'The handout\'s clients send the command without a newline: it is complete after a newline, at EOF, or after this quiet gap.',
+        format: 'positive-count',
+        default: 10,
+      },
+      maxConnections: {
+        doc: 'Connections served at once; more get "ERROR: server busy".',
+        format: 'positive-count',
+        default: 2000,
+      },
+    },
+    pmuUdp: {
+      host4: { doc: 'IPv4 address of the RESET server.', format: 'ipv4-address', default: '127.0.0.1' },
+      host6: { doc: 'IPv6 address of the RESET server.', format: 'ipv6-address', default: '::1' },
+      port: { doc: 'Port of the RESET server.', format: 'tcp-port', default: 5004 },
+      dropProbability: {
+        doc: 'Probability that a valid RESET:n is left unanswered on purpose.',
+        format: 'probability',
+        default: 0.3,
+      },
+      maxN: { doc: 'Largest n accepted in RESET:n.', format: 'count', default: 1000000 },
+      schedule: {
+        doc: 'Windows of local time {from, to, family} in which the server runs on that family; outside every window it is down.',
+        format: 'schedule',
+        default: evenHoursIPv4(),
+      },
+      family: {
+        doc: '"schedule" follows lab.pmuUdp.schedule; "IPv4" or "IPv6" forces one family.',
+        format: ['schedule', 'IPv4', 'IPv6'],
+        default: 'schedule' as 'schedule' | 'IPv4' | 'IPv6',
+      },
+      receiveBufferBytes: {
+        doc: 'Socket receive buffer, so that bursts of requests are not dropped by the kernel.',
+        format: 'positive-count',
+        default: 4 * 1024 * 1024,
+      },
+    },
+    tv: {
+      group: { doc: 'Multicast group of the TV channel.', format: 'multicast-group', default: '224.1.1.1' },
+      port: { doc: 'Port of the TV channel.', format: 'tcp-port', default: 5005 },
+      iface: {
+        doc: 'Address of the interface the channel sends and listens on.',
+        format: 'multicast-interface',
+        default: '127.0.0.1',
+      },
+      ttl: { doc: 'Multicast TTL of the channel.', format: 'ttl', default: 1 },
+      intervalMs: { doc: 'Time between two lines of the play.', format: 'positive-count', default: 1000 },
+      replyThreshold: {
+        doc: 'A subscriber datagram with more characters of text than this is answered on the group.',
+        format: 'count',
+        default: 300,
+      },
+      maxRepliesPerSecond: {
+        doc: 'Most answers per second to one subscriber ID.',
+        format: 'positive-count',
+        default: 3,
+      },
+    },
+    pmuWs: {
+      host: { doc: 'Address the PMU WebSocket emulator listens on.', format: 'ip-address', default: '127.0.0.1' },
+      port: { doc: 'Port of the PMU WebSocket emulator.', format: 'tcp-port', default: 5006 },
+      maxConnections: {
+        doc: 'Connections served at once; more are closed with code 1013 (try again later).',
+        format: 'positive-count',
+        default: 2000,
+      },
+    },
+  },
+  tlsPmu: {
+    host: { doc: 'Address the TLS PMU server listens on.', format: 'ip-address', default: '127.0.0.1' },
+    port: { doc: 'Port of the TLS PMU server.', format: 'tcp-port', default: 5007 },
+    key: { doc: 'PEM private key of the TLS PMU server.', format: 'file-path', default: 'certs/server_key.pem' },
+    cert: { doc: 'PEM certificate of the TLS PMU server.', format: 'file-path', default: 'certs/server.cert.pem' },
+    passphrase: {
+      doc: 'Passphrase of the private key, if it is encrypted.',
+      format: 'text',
+      default: '',
+      sensitive: true,
+    },
+  },
+  recorder: {
+    groups: {
+      doc: 'Multicast groups the recorder joins.',
+      format: 'multicast-group-list',
+      default: ['224.1.1.1'],
+    },
+    port: { doc: 'Port the recorder listens on.', format: 'tcp-port', default: 5005 },
+    iface: {
+      doc: 'Address of the interface the groups are joined on ("" lets the system choose).',
+      format: 'multicast-interface',
+      default: null as string | null,
+    },
+    db: { doc: 'SQLite store of the recorder.', format: 'file-path', default: 'data/recorder.db' },
+  },
+  prober: {
+    hosts: {
+      doc: 'Targets of the RESET prober: addresses, or names that resolve to every A and AAAA address.',
+      format: 'host-list',
+      default: null as string[] | null,
+    },
+    port: { doc: 'Port of the RESET server probed.', format: 'tcp-port', default: 5004 },
+    n: { doc: 'n in RESET:n (the handout uses 20).', format: 'count', default: 20 },
+    timeoutMs: {
+      doc: 'Wait for OFFSET=X after each round of RESET:n (the handout uses 1 s).',
+      format: 'positive-count',
+      default: 1000,
+    },
+    maxRounds: { doc: 'Rounds per probe before it counts as unanswered.', format: 'positive-count', default: 10 },
+    intervalSeconds: { doc: 'Time between two probes.', format: 'seconds', default: 60 },
+    db: { doc: 'SQLite store of the prober.', format: 'file-path', default: 'data/prober.db' },
+  },
+};
+
+interface Leaf {
+  doc: string;
+  format: unknown;
+  default: unknown;
+  env?: string;
+  arg?: string;
+}
+
+export function isLeaf(node: unknown): node is Leaf {
+  return typeof node === 'object' && node !== null && 'default' in node;
+}
+
+export function envName(keyPath: string): string {
+  return `SOCKLAB_${keyPath.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`;
+}
+
+function withSources<T extends object>(node: T, prefix = ''): T {
+  return Object.fromEntries(
+    Object.entries(node).map(([name, child]) => {
+      const keyPath = prefix ? `${prefix}.${name}` : name;
+      return [name, isLeaf(child) ? { ...child, env: envName(keyPath), arg: keyPath } : withSources(child as object, keyPath)];
+    }),
+  ) as T;
+}
+
+export const schema = withSources(schemaWithoutSources);
+
+type Values<S> = { readonly [K in keyof S]: S[K] extends { default: infer D } ? NonNullable<D> : Values<S[K]> };
+
+/** The validated configuration: keys defaulting to null are given by every profile, or validation fails. */
+export type Config = Values<typeof schemaWithoutSources>;

@@ -1,0 +1,13 @@
+import net from 'node:net';
+
+/** "127.0.0.1:5003" or "[::1]:5003". */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export type Family = 'IPv4' | 'IPv6';
+
+export function familyOf(address: string): Family | null {
+  const version = net.isIP(address);
+  return version === 4 ? 'IPv4' : version === 6 ? 'IPv6' : null;
+}

@@ -1,0 +1,91 @@
+import type { LoadedConfig } from '../config/index.js';
+import { SERVICES } from '../services/registry.js';
+import type { ServiceOptions } from '../services/service.js';
+import { describeError, socklabError } from './errors.js';
+import { rotateLogs } from './log-rotation.js';
+import { closeLogger, createLogger, type Logger } from './logger.js';
+import { resolveProjectPath } from './paths.js';
+
+export function serviceNames(): string[] {
+  return Object.keys(SERVICES);
+}
+
+/** The pm2 log files of this process, when pm2 runs it (pm2 passes the app's settings as environment). */
+function pm2LogFiles(): string[] {
+  return [process.env.pm_out_log_path, process.env.pm_err_log_path].filter(
+    (file): file is string => typeof file === 'string' && file !== '' && file !== '/dev/null',
+  );
+}
+
+/**
+ * Runs one service in the foreground with the lifecycle every service shares: start from
+ * config, tell pm2 it is ready once listening, shut down within a bound on SIGINT/SIGTERM,
+ * log an uncaught error and exit non-zero so that pm2 restarts it. Never returns.
+ */
+export async function runService(name: string, loaded: LoadedConfig, options: ServiceOptions = {}): Promise<never> {
+  const entry = SERVICES[name];
+  if (!entry) {
+    throw socklabError('SOCKLAB_ERR_UNKNOWN_SERVICE', `unknown service "${name}"; services: ${serviceNames().join(', ')}`);
+  }
+  const { config } = loaded;
+  const logger = createLogger({
+    service: name,
+    level: config.log.level,
+    format: config.log.format,
+    dir: config.log.dir ? resolveProjectPath(config.log.dir) : '',
+    rotateBytes: config.log.rotateBytes,
+    keepFiles: config.log.keepFiles,
+  });
+  const rotation = rotateLogs(pm2LogFiles(), config.log.rotateBytes, config.log.keepFiles);
+
+  const exit = async (code: number): Promise<never> => {
+    rotation.stop();
+    await closeLogger(logger);
+    process.exit(code);
+  };
+  const crash = (error: unknown): void => {
+    logger.error('crashed', { error: describeError(error), stack: error instanceof Error ? error.stack : undefined });
+    void exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
+  const { createService } = await entry.load();
+  const service = createService(config, logger, options);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal, boundMs: config.service.shutdownTimeoutMs });
+    const bound = setTimeout(() => {
+      logger.error('shutdown exceeded its bound', { boundMs: config.service.shutdownTimeoutMs });
+      void exit(1);
+    }, config.service.shutdownTimeoutMs);
+    service.close().then(
+      () => {
+        clearTimeout(bound);
+        logger.info('stopped');
+        void exit(0);
+      },
+      (error: unknown) => {
+        clearTimeout(bound);
+        crash(error);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  try {
+    const endpoints = await service.start();
+    logger.info('ready', { profile: loaded.profile, endpoints });
+  } catch (error) {
+    logger.error('could not start', { error: describeError(error) });
+    await service.close().catch(() => undefined);
+    return exit(1);
+  }
+  process.send?.('ready');
+  return new Promise<never>(() => undefined);
+}
+
+export type { Logger };

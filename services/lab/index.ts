@@ -1,0 +1,98 @@
+import type { Config } from '../../config/schema.js';
+import { formatHostPort } from '../../lib/address.js';
+import type { Logger } from '../../lib/logger.js';
+import { floodText } from '../../lib/pmu/flood.js';
+import type { PmuResponderOptions } from '../../lib/pmu/responder.js';
+import { once, type Service, type ServiceFactory } from '../service.js';
+import { isLabPart, LAB_PARTS, type LabPart } from './parts.js';
+import { PLAY } from './play.js';
+import { PmuTcpServer } from './pmu-tcp-server.js';
+import { PmuUdpServer } from './pmu-udp-server.js';
+import { PmuWsServer } from './pmu-ws-server.js';
+import { TvChannel } from './tv-channel.js';
+
+/** Sessions under way get this long to finish when the lab stops, within the runner's bound. */
+const DRAIN_MS = 1000;
+const COUNTERS_EVERY_MS = 60_000;
+
+interface Part {
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  counters?: object;
+}
+
+/** The `lab` service: the four emulated course servers, built from `lab.*`. */
+export const createService: ServiceFactory = (config: Config, logger: Logger, options): Service => {
+  const { lab } = config;
+  const parts: LabPart[] = options.only ? [options.only].filter(isLabPart) : [...LAB_PARTS];
+  const needsFlood = parts.includes('pmu-tcp') || parts.includes('pmu-ws');
+  const pmu: PmuResponderOptions & { maxIntervalSeconds: number; maxCommandBytes: number; idleTimeoutMs: number } = {
+    messagesMin: lab.pmu.messagesMin,
+    messagesMax: lab.pmu.messagesMax,
+    floodText: needsFlood ? floodText(lab.pmu.floodBytes, lab.pmu.floodSeed) : Buffer.alloc(0),
+    random: Math.random,
+    maxIntervalSeconds: lab.pmu.maxIntervalSeconds,
+    maxCommandBytes: lab.pmu.maxCommandBytes,
+    idleTimeoutMs: lab.pmu.idleTimeoutMs,
+  };
+
+  const build: Record<LabPart, () => Part> = {
+    'pmu-tcp': () => {
+      const server = new PmuTcpServer(
+        { ...pmu, ...lab.pmuTcp, lingerMs: 2000, drainMs: DRAIN_MS },
+        logger.child({ component: 'pmu-tcp' }),
+      );
+      return {
+        listen: async () => `pmu-tcp tcp://${formatHostPort(lab.pmuTcp.host, (await server.listen()).port)}`,
+        close: server.close,
+      };
+    },
+    'pmu-udp': () => {
+      const server = new PmuUdpServer({ ...lab.pmuUdp, random: Math.random }, logger.child({ component: 'pmu-udp' }));
+      return {
+        listen: async () => {
+          const port = await server.listen();
+          return `pmu-udp udp://${formatHostPort(lab.pmuUdp.host4, port)} or udp://${formatHostPort(lab.pmuUdp.host6, port)} (now ${server.family ?? 'down'})`;
+        },
+        close: server.close,
+        counters: server.counters,
+      };
+    },
+    tv: () => {
+      const channel = new TvChannel({ ...lab.tv, lines: PLAY }, logger.child({ component: 'tv' }));
+      return {
+        listen: async () => `tv udp://${formatHostPort(lab.tv.group, await channel.listen())} via ${lab.tv.iface || 'default interface'}`,
+        close: channel.close,
+        counters: channel.counters,
+      };
+    },
+    'pmu-ws': () => {
+      const server = new PmuWsServer(
+        { ...pmu, ...lab.pmuWs, drainMs: DRAIN_MS },
+        logger.child({ component: 'pmu-ws' }),
+      );
+      return {
+        listen: async () => `pmu-ws ws://${formatHostPort(lab.pmuWs.host, (await server.listen()).port)}`,
+        close: server.close,
+      };
+    },
+  };
+  const running = parts.map((name) => ({ name, part: build[name]() }));
+  let countersTimer: NodeJS.Timeout | undefined;
+
+  return {
+    async start() {
+      const endpoints: string[] = [];
+      for (const { part } of running) endpoints.push(await part.listen());
+      countersTimer = setInterval(() => {
+        for (const { name, part } of running) if (part.counters) logger.info('counters', { component: name, ...part.counters });
+      }, COUNTERS_EVERY_MS);
+      countersTimer.unref();
+      return endpoints;
+    },
+    close: once(async () => {
+      clearInterval(countersTimer);
+      await Promise.all(running.map(({ part }) => part.close()));
+    }),
+  };
+};

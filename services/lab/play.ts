@@ -1,0 +1,35 @@
+/**
+ * What the emulated TV channel broadcasts: a short play written for socklab, one line a
+ * datagram, looping. (The course channel plays Shakespeare; any text serves Q19–Q22.)
+ */
+export const PLAY: readonly string[] = [
+  'THE LAST DATAGRAM, a comedy in one act. Scene: a crowded router, late at night.',
+  'ROMEO (a packet): O checksum, checksum! Wherefore art thou checksum?',
+  'JULIET (a port): Deny thy source address and refuse thy route, or, if thou wilt not, be but sworn my peer.',
+  'ROMEO: With love\'s light wings did I hop these links; for stony limits cannot hold love out, save the TTL.',
+  'NURSE (a kernel buffer): Madam, your receive queue is full; two hundred segments wait upon the stair.',
+  'JULIET: Then let them wait. A stream is patient; only datagrams are in a hurry.',
+  'FRIAR (a TCP stack): These violent delights have violent ends, and in their triumph die, like fire and powder, which, as they kiss, consume the congestion window.',
+  'ROMEO: I have been sent thrice and acknowledged never. Is this not love, to retransmit?',
+  'MERCUTIO (a multicast group): A plague on both your hosts! You speak to one, I speak to all who join.',
+  'TYBALT (a firewall): What, drawn, and talk of peace? I hate the word, as I hate ICMP and thee.',
+  'MERCUTIO: Ask for me tomorrow, and you shall find me a dropped packet.',
+  'JULIET: Good night, good night! Parting is such sweet sorrow that I shall say FIN till it be ACK.',
+  'ROMEO: Sleep dwell upon thine eyes, and TIME_WAIT in thy breast.',
+  'FRIAR: Wisely and slow; they stumble that run fast. Set the timeout to one second and try again.',
+  'NURSE: He is come on IPv6 tonight, madam, though this morning he came on IPv4.',
+  'JULIET: Dual-stack! O, swear not by the moon, the inconstant moon, that changes family by the hour.',
+  'CHORUS: Two households, both alike in dignity, one stream, one datagram, where we lay our scene.',
+  'CHORUS: From forth the fatal sockets of these foes, a pair of star-crossed processes bind their ports.',
+  'PRINCE (the administrator): Rebellious subjects, enemies to peace, profaners of this neighbour-stainèd bandwidth!',
+  'PRINCE: Once more, on pain of a kill -9, all depart.',
+  'ROMEO: Is the day so young? Then let the prober run until the evening, and we shall know the hours.',
+  'JULIET: My bounty is as boundless as the sea, my buffer as deep; the more I give to thee, the more I have.',
+  'BALTHASAR (a certificate): I am signed by a CA thou knowest not; trust me, and all is well.',
+  'FRIAR: Trust no chain thou hast not verified. Bring me the cacert, and I shall marry you.',
+  'CHORUS: And so the handshake ends, two flights each way, and secrets flow where plain text flowed before.',
+  'ROMEO: Thus with a kiss I close my socket.',
+  'JULIET: Yea, noise? Then I\'ll be brief. O happy dagger! This is thy sheath; there rust, and let me die.',
+  'PRINCE: A glooming peace this morning with it brings; the sun, for sorrow, will not show his head.',
+  'PRINCE: For never was a story of more woe than this of Juliet and her Romeo. (The play begins again.)',
+];

@@ -1,0 +1,56 @@
+import net from 'node:net';
+import type { Logger } from '../../lib/logger.js';
+import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
+import { formatHostPort } from '../../lib/address.js';
+import { once } from '../service.js';
+
+export interface PmuTcpServerOptions extends PmuStreamOptions {
+  host: string;
+  port: number;
+  maxConnections: number;
+  /** On close, time given to the sessions under way before they are cut. */
+  drainMs: number;
+}
+
+/** The course's PMU over TCP (handout part 2, port 5003). */
+export class PmuTcpServer {
+  private readonly handler: PmuStreamHandler;
+  // allowHalfOpen: a client may shut down its sending side after the command and still read the answer.
+  private readonly server = net.createServer({ allowHalfOpen: true });
+
+  constructor(
+    private readonly options: Readonly<PmuTcpServerOptions>,
+    private readonly logger: Logger,
+  ) {
+    this.handler = new PmuStreamHandler(options, logger);
+    this.server.on('connection', (socket) => {
+      if (this.handler.active >= options.maxConnections) this.handler.refuse(socket, 'server busy');
+      else this.handler.handle(socket);
+    });
+  }
+
+  async listen(): Promise<net.AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.address();
+    this.logger.info('listening', { url: `tcp://${formatHostPort(address.address, address.port)}` });
+    return address;
+  }
+
+  address(): net.AddressInfo {
+    return this.server.address() as net.AddressInfo;
+  }
+
+  readonly close = once(async () => {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.handler.closeAll(this.options.drainMs);
+    if (this.server.listening) await closed;
+  });
+}
+
+

@@ -1,0 +1,163 @@
+import dgram from 'node:dgram';
+import type { ScheduleWindow } from '../../config/formats.js';
+import { type Family, formatHostPort } from '../../lib/address.js';
+import { type Clock, systemClock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import { RateLimitedLog } from '../../lib/rate-limited-log.js';
+import { formatOffsetReply, parseResetRequest } from '../../lib/reset.js';
+import { once } from '../service.js';
+import { familyAt, nextBoundary } from './schedule.js';
+
+export interface PmuUdpServerOptions {
+  host4: string;
+  host6: string;
+  port: number;
+  dropProbability: number;
+  maxN: number;
+  schedule: readonly ScheduleWindow[];
+  /** "schedule" follows `schedule`; a family forces it. */
+  family: 'schedule' | Family;
+  receiveBufferBytes: number;
+  random: () => number;
+  clock?: Clock;
+}
+
+export interface PmuUdpCounters {
+  received: number;
+  answered: number;
+  dropped: number;
+  malformed: number;
+}
+
+/**
+ * The course's RESET server (handout part 3, port 5004): answers RESET:n with OFFSET=X, except
+ * with probability p, on IPv4 or IPv6 by time of day. At a window boundary it closes the socket
+ * of one family and opens one of the other, on the same port.
+ */
+export class PmuUdpServer {
+  readonly counters: PmuUdpCounters = { received: 0, answered: 0, dropped: 0, malformed: 0 };
+  private socket: dgram.Socket | undefined;
+  private socketFamily: Family | null = null;
+  private port: number;
+  private switchTimer: unknown;
+  private switching: Promise<void> = Promise.resolve();
+  private closed = false;
+  private started = false;
+  private readonly clock: Clock;
+  private readonly requestLog: RateLimitedLog;
+
+  constructor(
+    private readonly options: Readonly<PmuUdpServerOptions>,
+    private readonly logger: Logger,
+  ) {
+    this.port = options.port;
+    this.clock = options.clock ?? systemClock;
+    this.requestLog = new RateLimitedLog(logger, 20, () => this.clock.now());
+  }
+
+  /** The family served now, or null when the schedule has the server down. */
+  get family(): Family | null {
+    return this.socketFamily;
+  }
+
+  /** Binds the family the schedule gives now; resolves with the port (fixed across switches). */
+  async listen(): Promise<number> {
+    await this.follow();
+    return this.port;
+  }
+
+  private scheduledFamily(at: number): Family | null {
+    return this.options.family === 'schedule' ? familyAt(new Date(at), this.options.schedule) : this.options.family;
+  }
+
+  private follow(): Promise<void> {
+    this.switching = this.switching.then(async () => {
+      if (this.closed) return;
+      const now = this.clock.now();
+      const family = this.scheduledFamily(now);
+      const previous = this.socketFamily;
+      if (family !== previous) {
+        await this.closeSocket();
+        if (family) await this.openSocket(family);
+        if (this.started) {
+          this.logger.info('family switched', { from: previous ?? 'down', to: family ?? 'down', at: new Date(now).toISOString() });
+        }
+      }
+      this.started = true;
+      if (this.options.family !== 'schedule' || this.closed) return;
+      const boundary = nextBoundary(new Date(now), this.options.schedule);
+      if (boundary) {
+        this.switchTimer = this.clock.setTimeout(() => {
+          this.follow().catch((error: Error) => this.logger.error('family switch failed', { error: error.message }));
+        }, boundary.getTime() - now);
+      }
+    });
+    return this.switching;
+  }
+
+  private async openSocket(family: Family): Promise<void> {
+    const host = family === 'IPv4' ? this.options.host4 : this.options.host6;
+    const socket = dgram.createSocket({
+      type: family === 'IPv4' ? 'udp4' : 'udp6',
+      ipv6Only: true,
+      recvBufferSize: this.options.receiveBufferBytes,
+    });
+    socket.on('message', (message, peer) => this.onRequest(socket, message, peer));
+    socket.on('error', (error) => this.logger.warn('socket error', { family, error: error.message }));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind({ address: host, port: this.port, exclusive: true }, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      socket.close();
+      if (this.port === 0) throw error;
+      this.logger.error('cannot listen, server down until the next window', { family, error: (error as Error).message });
+      return;
+    }
+    this.port = socket.address().port;
+    this.socket = socket;
+    this.socketFamily = family;
+    this.logger.info('listening', { url: `udp://${formatHostPort(host, this.port)}`, family });
+  }
+
+  private async closeSocket(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    this.socketFamily = null;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private onRequest(socket: dgram.Socket, message: Buffer, peer: dgram.RemoteInfo): void {
+    this.counters.received += 1;
+    const from = formatHostPort(peer.address, peer.port);
+    const n = parseResetRequest(message.toString('latin1'), this.options.maxN);
+    if (n === null) {
+      this.counters.malformed += 1;
+      this.requestLog.log('warn', 'malformed request ignored', { from, bytes: message.length, malformed: this.counters.malformed });
+      return;
+    }
+    if (this.options.random() < this.options.dropProbability) {
+      this.counters.dropped += 1;
+      this.requestLog.log('info', 'request', { from, request: `RESET:${n}`, reply: null });
+      return;
+    }
+    const reply = formatOffsetReply(Math.floor(this.options.random() * (n + 1)));
+    socket.send(reply, peer.port, peer.address, (error) => {
+      if (error) this.logger.warn('reply not sent', { from, error: error.message });
+    });
+    this.counters.answered += 1;
+    this.requestLog.log('info', 'request', { from, request: `RESET:${n}`, reply });
+  }
+
+  readonly close = once(async () => {
+    this.closed = true;
+    this.clock.clearTimeout(this.switchTimer);
+    await this.switching.catch(() => undefined);
+    await this.closeSocket();
+    this.logger.info('closed', { ...this.counters });
+  });
+}

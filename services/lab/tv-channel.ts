@@ -1,0 +1,129 @@
+import dgram from 'node:dgram';
+import { formatHostPort } from '../../lib/address.js';
+import type { Logger } from '../../lib/logger.js';
+import { RateLimitedLog } from '../../lib/rate-limited-log.js';
+import { CHANNEL_ID, decodeTvDatagram, encodeTvDatagram } from '../../lib/tv.js';
+import { once } from '../service.js';
+
+export interface TvChannelOptions {
+  group: string;
+  port: number;
+  /** Interface address for sending and joining ("" lets the system choose). */
+  iface: string;
+  ttl: number;
+  intervalMs: number;
+  /** Subscriber texts longer than this many characters are answered (handout Q22: 300). */
+  replyThreshold: number;
+  maxRepliesPerSecond: number;
+  lines: readonly string[];
+}
+
+export interface TvCounters {
+  broadcast: number;
+  received: number;
+  replies: number;
+  ignored: number;
+}
+
+/**
+ * The course's multicast TV channel (handout part 4, 224.1.1.1:5005): broadcasts the lines of a
+ * play, one datagram each, and answers on the group a subscriber whose message is long enough.
+ */
+export class TvChannel {
+  readonly counters: TvCounters = { broadcast: 0, received: 0, replies: 0, ignored: 0 };
+  private readonly socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  private timer: NodeJS.Timeout | undefined;
+  private nextLine = 0;
+  private port = 0;
+  /** Reply times in the last second, per subscriber ID. */
+  private readonly recentReplies = new Map<string, number[]>();
+  private readonly datagramLog: RateLimitedLog;
+
+  constructor(
+    private readonly options: Readonly<TvChannelOptions>,
+    private readonly logger: Logger,
+  ) {
+    this.datagramLog = new RateLimitedLog(logger, 20);
+    this.socket.on('message', (message, peer) => this.onDatagram(message, peer));
+    this.socket.on('error', (error) => this.logger.warn('socket error', { error: error.message }));
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind({ port: this.options.port, address: '0.0.0.0' }, () => {
+        this.socket.off('error', reject);
+        resolve();
+      });
+    });
+    // Multicast options and the membership only after 'listening' (dgram requires a bound socket).
+    const iface = this.options.iface || undefined;
+    if (iface) this.socket.setMulticastInterface(iface);
+    this.socket.setMulticastTTL(this.options.ttl);
+    this.socket.setMulticastLoopback(true); // subscribers on this host hear the channel
+    this.socket.addMembership(this.options.group, iface);
+    this.port = this.socket.address().port;
+    this.timer = setInterval(() => this.broadcast(), this.options.intervalMs);
+    this.logger.info('listening', {
+      url: `udp://${formatHostPort(this.options.group, this.port)}`,
+      iface: this.options.iface || 'system default',
+      ttl: this.options.ttl,
+    });
+    return this.port;
+  }
+
+  private send(text: string): void {
+    this.socket.send(encodeTvDatagram(CHANNEL_ID, text), this.port, this.options.group, (error) => {
+      if (error) this.datagramLog.log('warn', 'send failed', { error: error.message });
+    });
+  }
+
+  private broadcast(): void {
+    this.send(this.options.lines[this.nextLine]!);
+    this.nextLine = (this.nextLine + 1) % this.options.lines.length;
+    this.counters.broadcast += 1;
+  }
+
+  private onDatagram(message: Buffer, peer: dgram.RemoteInfo): void {
+    const datagram = decodeTvDatagram(message);
+    if (datagram.id === CHANNEL_ID) return; // our own broadcasts, looped back
+    this.counters.received += 1;
+    const from = formatHostPort(peer.address, peer.port);
+    const characters = [...datagram.text].length;
+    this.datagramLog.log('info', 'subscriber datagram', { from, id: datagram.id, characters, wellFormed: datagram.wellFormed });
+    if (!datagram.wellFormed || characters <= this.options.replyThreshold) return;
+    if (!this.mayReply(datagram.id)) {
+      this.counters.ignored += 1;
+      return;
+    }
+    this.counters.replies += 1;
+    this.send(`Thank you ${datagram.id}: your ${characters}-character message was received by the TV channel.`);
+  }
+
+  private mayReply(id: string): boolean {
+    const now = Date.now();
+    const recent = (this.recentReplies.get(id) ?? []).filter((at) => now - at < 1000);
+    if (recent.length >= this.options.maxRepliesPerSecond) return false;
+    recent.push(now);
+    if (this.recentReplies.size > 10_000) this.recentReplies.clear(); // bound the memory IDs can take
+    this.recentReplies.set(id, recent);
+    return true;
+  }
+
+  readonly close = once(async () => {
+    clearInterval(this.timer);
+    try {
+      this.socket.dropMembership(this.options.group, this.options.iface || undefined);
+    } catch {
+      // never joined (listen failed) or already dropped
+    }
+    await new Promise<void>((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound
+      }
+    });
+    this.logger.info('closed', { ...this.counters });
+  });
+}

@@ -1,0 +1,24 @@
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../lib/logger.js';
+
+/** What every long-running service exposes to the runner (and to tests). */
+export interface Service {
+  /** Binds and starts; resolves with one line per endpoint, e.g. "pmu-tcp tcp://127.0.0.1:5003". */
+  start(): Promise<string[]>;
+  /** Drains and releases everything; idempotent, a second call joins the first. */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Run only this part of the service (`socklab lab --only pmu-tcp`). */
+  only?: string;
+}
+
+/** A service entrypoint: the one place that turns configuration into a service's plain options. */
+export type ServiceFactory = (config: Config, logger: Logger, options: ServiceOptions) => Service;
+
+/** Shares one close() among every caller, as `close()` must be idempotent. */
+export function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}
