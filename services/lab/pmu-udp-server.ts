@@ -99,7 +99,7 @@ export class PmuUdpServer {
     const host = family === 'IPv4' ? this.options.host4 : this.options.host6;
     const socket = dgram.createSocket({
       type: family === 'IPv4' ? 'udp4' : 'udp6',
-      ipv6Only: true,
+      ipv6Only: family === 'IPv6', // the IPv6 socket must not also answer IPv4-mapped requests
       recvBufferSize: this.options.receiveBufferBytes,
     });
     socket.on('message', (message, peer) => this.onRequest(socket, message, peer));

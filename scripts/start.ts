@@ -1,0 +1,41 @@
+import { loadConfig } from '../config/index.js';
+import { formatHostPort } from '../lib/address.js';
+import { describeError, isSocklabError } from '../lib/errors.js';
+import { SERVICES } from '../services/registry.js';
+import { ECOSYSTEM, pm2 } from './pm2.js';
+
+/** `npm start`: the services under pm2 on the local profile, then where they listen and how to watch them. */
+function main(): number {
+  process.env.SOCKLAB_PROFILE ??= 'local';
+  const { config, profile } = loadConfig();
+  const status = pm2(['start', ECOSYSTEM]);
+  if (status !== 0) return status;
+  const running = Object.entries(SERVICES).filter(([, service]) => !service.profiles || service.profiles.includes(profile));
+  const where: Record<string, string[]> = {
+    lab: [
+      `PMU over TCP        tcp://${formatHostPort(config.lab.pmuTcp.host, config.lab.pmuTcp.port)}`,
+      `PMU over UDP        udp://${formatHostPort(config.lab.pmuUdp.host4, config.lab.pmuUdp.port)} or udp://${formatHostPort(config.lab.pmuUdp.host6, config.lab.pmuUdp.port)} (family by time of day)`,
+      `TV channel          udp://${formatHostPort(config.lab.tv.group, config.lab.tv.port)} via ${config.lab.tv.iface || 'the default interface'}`,
+      `PMU over WebSocket  ws://${formatHostPort(config.lab.pmuWs.host, config.lab.pmuWs.port)}`,
+    ],
+  };
+  const lines = [
+    '',
+    `socklab is running under pm2 (profile ${profile}):`,
+    ...running.flatMap(([name]) => [`  ${name}`, ...(where[name] ?? []).map((line) => `    ${line}`)]),
+    '',
+    'Logs:    npx pm2 logs            (one app: npx pm2 logs lab)',
+    'Status:  npx pm2 ls',
+    'Stop:    npm stop',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  process.stderr.write(`npm start: ${isSocklabError(error) ? error.message : describeError(error)}\n`);
+  process.exitCode = isSocklabError(error) ? error.exitCode : 1;
+}

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { onTestFinished } from 'vitest';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { projectRoot } from '../lib/paths.js';
+
+export const CLI = path.join(projectRoot, 'dist', 'cli', 'main.js');
+
+/** A real logger whose JSON lines the test can read. */
+export function memoryLogger(service = 'test'): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  const logger = createLogger({ service, level: 'debug', format: 'json', dir: '', rotateBytes: 1e6, keepFiles: 1, stream });
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+export interface TcpExchange {
+  data: Buffer;
+  reads: number;
+}
+
+/** Connects, sends `payload`, reads until the server closes. */
+export function tcpExchange(port: number, payload: string | Buffer, host = '127.0.0.1'): Promise<TcpExchange> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port }, () => socket.write(payload));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ data: Buffer.concat(chunks), reads: chunks.length }));
+  });
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would, with the given environment additions. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...withoutSocklabVariables(process.env), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function withoutSocklabVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('SOCKLAB_')));
+}
+
+/** Registers `close` to run when the test ends, on the line after the resource is made. */
+export function closeAfter<T extends { close(): Promise<void> }>(resource: T): T {
+  onTestFinished(() => resource.close());
+  return resource;
+}
+
+/** Time that moves only when the test says, with the timers due by then fired in order. */
+export class FakeClock {
+  private nextId = 1;
+  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+
+  constructor(private time: number) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + ms, callback });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const due = [...this.timers.entries()].filter(([, timer]) => timer.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.time = due[1].at;
+      due[1].callback();
+    }
+    this.time = until;
+  }
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { pmuMessage } from '../../../lib/pmu/command.js';
+import { respond } from '../../../lib/pmu/responder.js';
+
+function recordingSink() {
+  const sends: Array<{ at: number; data: string }> = [];
+  let ended = false;
+  const startedAt = performance.now();
+  return {
+    sink: {
+      send: (data: string | Buffer) => sends.push({ at: performance.now() - startedAt, data: data.toString() }),
+      end: () => (ended = true),
+    },
+    sends,
+    ended: () => ended,
+  };
+}
+
+const options = { messagesMin: 4, messagesMax: 4, floodText: Buffer.from('flood\ntext\n'), random: () => 0.5 };
+
+describe('PMU responder', () => {
+  it('sends n messages in n sends for d = 0, then ends', async () => {
+    const { sink, sends, ended } = recordingSink();
+    const sent = await respond({ kind: 'short', intervalSeconds: 0 }, sink, options).done;
+    expect(sends.map((send) => send.data)).toEqual([1, 2, 3, 4].map(pmuMessage));
+    expect(sent).toEqual({ messages: 4, bytes: sends.reduce((total, send) => total + send.data.length, 0) });
+    expect(ended()).toBe(true);
+  });
+
+  it('spaces the sends by d from the first one, without drift', async () => {
+    const { sink, sends } = recordingSink();
+    await respond({ kind: 'short', intervalSeconds: 0.05 }, sink, options).done;
+    sends.forEach((send, index) => {
+      expect(send.at).toBeGreaterThanOrEqual(index * 50 - 2);
+      expect(send.at).toBeLessThan(index * 50 + 40);
+    });
+  });
+
+  it('draws n in the configured range', async () => {
+    const counts = new Set<number>();
+    for (const draw of [0, 0.34, 0.67, 0.999]) {
+      const { sink } = recordingSink();
+      const sent = await respond({ kind: 'short', intervalSeconds: 0 }, sink, { ...options, messagesMin: 5, messagesMax: 7, random: () => draw }).done;
+      counts.add(sent.messages);
+    }
+    expect([...counts].sort()).toEqual([5, 6, 7]);
+  });
+
+  it('sends the flood in one send', async () => {
+    const { sink, sends } = recordingSink();
+    const sent = await respond({ kind: 'flood' }, sink, options).done;
+    expect(sends).toHaveLength(1);
+    expect(sent).toEqual({ messages: 1, bytes: options.floodText.length });
+  });
+
+  it('stops when cancelled and reports what was sent', async () => {
+    const { sink, sends, ended } = recordingSink();
+    const response = respond({ kind: 'short', intervalSeconds: 0.05 }, sink, options);
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    response.cancel();
+    const sent = await response.done;
+    expect(sent.messages).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(sends).toHaveLength(2);
+    expect(ended()).toBe(false);
+  });
+});

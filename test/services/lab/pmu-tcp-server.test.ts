@@ -1,0 +1,139 @@
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { pmuMessage } from '../../../lib/pmu/command.js';
+import { floodText } from '../../../lib/pmu/flood.js';
+import { PmuTcpServer, type PmuTcpServerOptions } from '../../../services/lab/pmu-tcp-server.js';
+import { closeAfter, memoryLogger, tcpExchange } from '../../helpers.js';
+
+const FLOOD = floodText(256 * 1024, 3);
+
+async function startServer(overrides: Partial<PmuTcpServerOptions> = {}) {
+  const { logger, lines } = memoryLogger('lab');
+  const server = closeAfter(
+    new PmuTcpServer(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        messagesMin: 6,
+        messagesMax: 6,
+        maxIntervalSeconds: 10,
+        maxCommandBytes: 64,
+        commandGapMs: 10,
+        idleTimeoutMs: 500,
+        maxConnections: 100,
+        floodText: FLOOD,
+        random: Math.random,
+        lingerMs: 1000,
+        drainMs: 200,
+        ...overrides,
+      },
+      logger,
+    ),
+  );
+  const { port } = await server.listen();
+  return { server, port, lines };
+}
+
+const SIX_MESSAGES = [1, 2, 3, 4, 5, 6].map(pmuMessage).join('');
+
+describe('PMU TCP emulator', () => {
+  it('answers CMD_short:0 (no newline, as the handout sends it) with n undelimited messages, then closes', async () => {
+    const { port, lines } = await startServer();
+    const { data } = await tcpExchange(port, 'CMD_short:0');
+    expect(data.toString()).toBe(SIX_MESSAGES);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines().find((line) => line.message === 'session')).toMatchObject({
+      command: 'CMD_short:0',
+      outcome: 'answered',
+      messages: 6,
+      bytes: SIX_MESSAGES.length,
+    });
+  });
+
+  it('accepts a trailing newline, and a client that shuts down its side after the command', async () => {
+    const { port } = await startServer();
+    expect((await tcpExchange(port, 'CMD_short:0\n')).data.toString()).toBe(SIX_MESSAGES);
+    const halfClosed = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end('CMD_short:0'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+    });
+    expect(halfClosed).toBe(SIX_MESSAGES);
+  });
+
+  it('puts d seconds between two sends of CMD_short:d', async () => {
+    const { port } = await startServer({ messagesMin: 3, messagesMax: 3 });
+    const arrivals: number[] = [];
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write('CMD_short:0.1'));
+      socket.on('data', () => arrivals.push(performance.now() - started));
+      socket.on('close', () => resolve());
+    });
+    expect(arrivals).toHaveLength(3); // one segment per message when they are 100 ms apart
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThan(80);
+    expect(arrivals[2]! - arrivals[0]!).toBeGreaterThan(180);
+    expect(arrivals[2]! - arrivals[0]!).toBeLessThan(300);
+  });
+
+  it('sends the flood whole, in one write, then closes', async () => {
+    const { port } = await startServer();
+    const { data } = await tcpExchange(port, 'CMD_floodme');
+    expect(data.equals(FLOOD)).toBe(true);
+  });
+
+  it.each([
+    ['CMD_short:-1', 'CMD_short:-1', 'ERROR: interval "-1" is not a non-negative number'],
+    ['CMD_short:abc', 'CMD_short:abc', 'ERROR: interval "abc" is not a non-negative number'],
+    ['CMD_short:1e99', 'CMD_short:1e99', 'ERROR: interval "1e99" is not a non-negative number'],
+    ['CMD_short:99', 'CMD_short:99', 'ERROR: interval 99 s exceeds the maximum of 10 s'],
+    ['an HTTP request', 'GET / HTTP/1.1\r\n', 'ERROR: unknown command "GET / HTTP/1.1"'],
+    ['binary', Buffer.from([0x00, 0x01, 0xfe, 0xff]), 'ERROR: command is not text'],
+    ['100 kB of garbage', Buffer.alloc(100_000, 0x61), 'ERROR: command longer than 64 bytes'],
+    ['an empty line', '\n', 'ERROR: empty command'],
+  ])('answers %s with one ERROR line and a close, then still serves', async (_label, payload, expected) => {
+    const { port } = await startServer();
+    const { data } = await tcpExchange(port, payload);
+    const text = data.toString();
+    expect(text.startsWith(expected)).toBe(true);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.split('\n')).toHaveLength(2);
+    expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe(SIX_MESSAGES);
+  });
+
+  it('answers a silent client after the idle timeout', async () => {
+    const { port } = await startServer({ idleTimeoutMs: 150 });
+    const started = performance.now();
+    const { data } = await tcpExchange(port, Buffer.alloc(0));
+    expect(data.toString()).toBe('ERROR: no command within 0.15 s\n');
+    expect(performance.now() - started).toBeGreaterThan(140);
+  });
+
+  it('survives clients that vanish mid-answer, and refuses connections past the limit', async () => {
+    const { port, server } = await startServer({ maxConnections: 2, messagesMin: 3, messagesMax: 3 });
+    const finished = (socket: net.Socket) => new Promise((resolve) => socket.once('close', resolve));
+    const held = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const socket = net.connect({ port, host: '127.0.0.1' }, () => {
+              socket.write('CMD_short:0.15');
+              socket.on('error', () => undefined);
+              resolve(socket);
+            });
+          }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe('ERROR: server busy\n');
+    // The clients vanish; the server learns it at its next send (a reset), and must not fall over.
+    for (const socket of held) socket.destroy();
+    await Promise.all(held.map(finished));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe([1, 2, 3].map(pmuMessage).join(''));
+    await server.close();
+    await server.close(); // idempotent
+  });
+});

@@ -1,0 +1,113 @@
+import dgram from 'node:dgram';
+import { describe, expect, it } from 'vitest';
+import type { Family } from '../../../lib/address.js';
+import { parseOffsetReply } from '../../../lib/reset.js';
+import { PmuUdpServer, type PmuUdpServerOptions } from '../../../services/lab/pmu-udp-server.js';
+import { closeAfter, FakeClock, memoryLogger } from '../../helpers.js';
+
+const ALL_DAY = (family: Family) => [{ from: '00:00', to: '24:00', family }];
+
+async function startServer(overrides: Partial<PmuUdpServerOptions> = {}) {
+  const { logger, lines } = memoryLogger('lab');
+  const server = closeAfter(
+    new PmuUdpServer(
+      {
+        host4: '127.0.0.1',
+        host6: '::1',
+        port: 0,
+        dropProbability: 0,
+        maxN: 1000,
+        schedule: ALL_DAY('IPv4'),
+        family: 'schedule',
+        receiveBufferBytes: 1 << 20,
+        random: Math.random,
+        ...overrides,
+      },
+      logger,
+    ),
+  );
+  const port = await server.listen();
+  return { server, port, lines };
+}
+
+/** Sends each payload from one socket of `family`; collects what comes back within `waitMs`. */
+async function exchange(family: Family, port: number, payloads: Array<string | Buffer>, waitMs = 150): Promise<string[]> {
+  const socket = dgram.createSocket(family === 'IPv4' ? 'udp4' : 'udp6');
+  const replies: string[] = [];
+  socket.on('message', (message) => replies.push(message.toString()));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.bind(0, resolve));
+  for (const payload of payloads) socket.send(payload, port, family === 'IPv4' ? '127.0.0.1' : '::1');
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+  socket.close();
+  return replies;
+}
+
+describe('PMU UDP (RESET) emulator', () => {
+  it('answers RESET:n with OFFSET=X, 0 ≤ X ≤ n, to the sender', async () => {
+    const { port, server } = await startServer();
+    const replies = await exchange('IPv4', port, Array.from({ length: 50 }, () => 'RESET:20'));
+    expect(replies).toHaveLength(50);
+    for (const reply of replies) {
+      const offset = parseOffsetReply(reply, 20);
+      expect(offset).not.toBeNull();
+    }
+    expect(new Set(replies).size).toBeGreaterThan(5);
+    expect(server.counters).toMatchObject({ received: 50, answered: 50, dropped: 0 });
+  });
+
+  it('stays silent with probability p', async () => {
+    const draws = [0.1, 0.9, 0.2, 0.8]; // drop when the first draw of a request is below p = 0.5
+    let index = 0;
+    const { port, server } = await startServer({ dropProbability: 0.5, random: () => draws[index++ % draws.length]! });
+    const replies = await exchange('IPv4', port, ['RESET:20', 'RESET:20']);
+    expect(replies).toHaveLength(1);
+    expect(server.counters).toMatchObject({ received: 2, answered: 1, dropped: 1 });
+    const { port: alwaysDropped } = await startServer({ dropProbability: 1 });
+    expect(await exchange('IPv4', alwaysDropped, ['RESET:20', 'RESET:20'])).toEqual([]);
+  });
+
+  it('ignores and counts malformed datagrams, and goes on answering', async () => {
+    const { port, server, lines } = await startServer();
+    const replies = await exchange('IPv4', port, ['RESET:', 'RESET:-1', 'RESET:1001', 'reset:20', Buffer.from([0, 255, 1]), '', 'RESET:20']);
+    expect(replies).toHaveLength(1);
+    expect(server.counters).toMatchObject({ malformed: 6, answered: 1 });
+    expect(lines().filter((line) => line.message === 'malformed request ignored')).toHaveLength(6);
+  });
+
+  it('answers on exactly one family when one is forced', async () => {
+    for (const family of ['IPv4', 'IPv6'] as const) {
+      const { port, server } = await startServer({ family, schedule: ALL_DAY(family === 'IPv4' ? 'IPv6' : 'IPv4') });
+      expect(server.family).toBe(family);
+      const other = family === 'IPv4' ? 'IPv6' : 'IPv4';
+      expect(await exchange(family, port, ['RESET:20'])).toHaveLength(1);
+      expect(await exchange(other, port, ['RESET:20'])).toHaveLength(0);
+    }
+  });
+
+  it('switches family exactly at a window boundary, on the same port', async () => {
+    const clock = new FakeClock(new Date(2026, 10, 27, 13, 59, 59, 900).getTime());
+    const schedule = [
+      { from: '00:00', to: '14:00', family: 'IPv4' as const },
+      { from: '14:00', to: '24:00', family: 'IPv6' as const },
+    ];
+    const { port, server, lines } = await startServer({ schedule, clock });
+    expect(server.family).toBe('IPv4');
+    expect(await exchange('IPv4', port, ['RESET:20'])).toHaveLength(1);
+    expect(await exchange('IPv6', port, ['RESET:20'])).toHaveLength(0);
+
+    clock.advance(99);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.family).toBe('IPv4'); // one millisecond before the boundary
+    clock.advance(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.family).toBe('IPv6');
+    expect(await exchange('IPv6', port, ['RESET:20'])).toHaveLength(1);
+    expect(await exchange('IPv4', port, ['RESET:20'])).toHaveLength(0);
+    expect(lines().find((line) => line.message === 'family switched')).toMatchObject({
+      from: 'IPv4',
+      to: 'IPv6',
+      at: new Date(2026, 10, 27, 14, 0).toISOString(),
+    });
+  });
+});

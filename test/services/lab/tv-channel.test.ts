@@ -1,0 +1,76 @@
+import dgram from 'node:dgram';
+import { describe, expect, it } from 'vitest';
+import { decodeTvDatagram, encodeTvDatagram } from '../../../lib/tv.js';
+import { PLAY } from '../../../services/lab/play.js';
+import { TvChannel } from '../../../services/lab/tv-channel.js';
+import { closeAfter, memoryLogger } from '../../helpers.js';
+
+const GROUP = '224.1.1.1';
+
+async function startChannel(intervalMs = 30) {
+  const { logger } = memoryLogger('lab');
+  const channel = closeAfter(
+    new TvChannel(
+      { group: GROUP, port: 0, iface: '127.0.0.1', ttl: 1, intervalMs, replyThreshold: 300, maxRepliesPerSecond: 3, lines: PLAY },
+      logger,
+    ),
+  );
+  return { channel, port: await channel.listen() };
+}
+
+/** A plain subscriber socket, joined on the loopback interface as the handout's receiver would. */
+async function subscriber(port: number) {
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  const received: Buffer[] = [];
+  socket.on('message', (message) => received.push(message));
+  await new Promise<void>((resolve) => socket.bind(port, '0.0.0.0', resolve));
+  socket.addMembership(GROUP, '127.0.0.1');
+  socket.setMulticastInterface('127.0.0.1');
+  socket.setMulticastTTL(1);
+  return {
+    received,
+    send: (payload: Buffer) => new Promise<void>((resolve) => socket.send(payload, port, GROUP, () => resolve())),
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+const waitFor = async (condition: () => boolean, ms = 2000) => {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+describe('multicast TV channel', () => {
+  it('broadcasts the play, a line a datagram, with the channel ID', async () => {
+    const { port } = await startChannel();
+    const viewer = closeAfter(await subscriber(port));
+    await waitFor(() => viewer.received.length >= 3);
+    const lines = viewer.received.map(decodeTvDatagram);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) expect(line).toMatchObject({ id: 'swcmTV', wellFormed: true });
+    expect(PLAY).toContain(lines[0]!.text);
+    expect(PLAY.indexOf(lines[1]!.text)).toBe((PLAY.indexOf(lines[0]!.text) + 1) % PLAY.length);
+  });
+
+  it('answers a subscriber message of more than 300 characters on the group, naming its ID', async () => {
+    const { channel, port } = await startChannel(60_000);
+    const viewer = closeAfter(await subscriber(port));
+    await viewer.send(encodeTvDatagram('123456', 'x'.repeat(300)));
+    await viewer.send(encodeTvDatagram('654321', 'O Romeo! '.repeat(39))); // 351 characters
+    await waitFor(() => viewer.received.some((message) => decodeTvDatagram(message).id === 'swcmTV'));
+    const answers = viewer.received.map(decodeTvDatagram).filter((message) => message.id === 'swcmTV');
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.text).toContain('654321');
+    expect(channel.counters).toMatchObject({ received: 2, replies: 1 });
+  });
+
+  it('answers one subscriber at most a few times a second, and shrugs off malformed datagrams', async () => {
+    const { channel, port } = await startChannel(60_000);
+    const viewer = closeAfter(await subscriber(port));
+    await viewer.send(Buffer.from([1, 2]));
+    await viewer.send(Buffer.concat([Buffer.from('abcdef'), Buffer.alloc(400, 0xff)]));
+    for (let index = 0; index < 10; index += 1) await viewer.send(encodeTvDatagram('777777', 'y'.repeat(301)));
+    await waitFor(() => channel.counters.received >= 12);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(channel.counters).toMatchObject({ received: 12, replies: 3, ignored: 7 });
+  });
+});
