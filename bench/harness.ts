@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../lib/paths.js';
+
+/** Benchmarks share a noisy 2-core machine: every figure is a median over alternating runs. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
+}
+
+export const CLI = path.join(projectRoot, 'dist', 'cli', 'main.js');
+
+export function timeCommand(command: string, args: string[]): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+export interface RunningLab {
+  child: ChildProcess;
+  endpoints: string[];
+  /** Peak resident memory of the server process so far (VmHWM), in MiB. */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `socklab lab` in its own process (so its memory is its own) and waits for its ready line. */
+export function startLab(args: string[]): Promise<RunningLab> {
+  const child = spawn(process.execPath, [CLI, 'lab', '--log.format', 'json', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SOCKLAB_PROFILE: 'local' },
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.on('exit', (code) => reject(new Error(`lab exited with ${code}: ${output}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((entry) => entry.includes('"message":"ready"'));
+      if (!line) return;
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      child.removeAllListeners('exit');
+      resolve({
+        child,
+        endpoints: (JSON.parse(line) as { endpoints: string[] }).endpoints,
+        peakRssMiB: () => {
+          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+        },
+        stop: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+export function portOf(endpoints: string[], part: string): number {
+  const endpoint = endpoints.find((line) => line.startsWith(part));
+  if (!endpoint) throw new Error(`no ${part} endpoint in ${endpoints.join(', ')}`);
+  return Number(/:(\d+)/.exec(endpoint)![1]);
+}
+
+export interface BenchResult {
+  name: string;
+  /** Markdown table rows: [measure, value] or more columns. */
+  table: string[][];
+  verdict: string;
+  pass: boolean;
+}
+
+export function markdown(result: BenchResult): string {
+  const [head, ...rows] = result.table;
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    `### ${result.name}`,
+    '',
+    line(head!),
+    line(head!.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `${result.pass ? 'PASS' : 'FAIL'}: ${result.verdict}`,
+    '',
+  ].join('\n');
+}

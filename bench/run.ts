@@ -1,0 +1,34 @@
+import { type BenchResult, markdown } from './harness.js';
+
+const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
+  startup: () => import('./startup.js'),
+  'pmu-tcp-load': () => import('./pmu-tcp-load.js'),
+  'pmu-udp-rate': () => import('./pmu-udp-rate.js'),
+  'flood-server': () => import('./flood-server.js'),
+};
+
+/** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */
+async function main(names: string[]): Promise<number> {
+  const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
+  const unknown = selected.filter((name) => !BENCHMARKS[name]);
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark ${unknown.join(', ')}; benchmarks: ${Object.keys(BENCHMARKS).join(', ')}\n`);
+    return 2;
+  }
+  let failed = 0;
+  for (const name of selected) {
+    process.stderr.write(`running ${name}…\n`);
+    const result = await (await BENCHMARKS[name]!()).run();
+    process.stdout.write(`${markdown(result)}\n`);
+    if (!result.pass) failed += 1;
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

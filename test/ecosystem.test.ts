@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { pmuMessage } from '../lib/pmu/command.js';
+import { projectRoot } from '../lib/paths.js';
+import { tcpExchange, withoutSocklabVariables } from './helpers.js';
+
+const PM2 = path.join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2');
+
+function run(script: string, args: string[], env: NodeJS.ProcessEnv) {
+  return spawnSync(process.execPath, [script, ...args], { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 });
+}
+
+describe('pm2 ecosystem (npm start / npm stop)', () => {
+  it('declares one fork-mode app per service with readiness, bounded shutdown, back-off and dated logs', () => {
+    const { apps } = require(path.join(projectRoot, 'ecosystem.config.js')) as { apps: Array<Record<string, unknown>> };
+    expect(apps.map((app) => app.name)).toEqual(['lab']);
+    for (const app of apps) {
+      expect(app).toMatchObject({ exec_mode: 'fork', instances: 1, wait_ready: true, cwd: projectRoot, args: ['service', app.name] });
+      expect(app.kill_timeout).toBeGreaterThan(5000); // above service.shutdownTimeoutMs
+      expect(app.exp_backoff_restart_delay).toBeGreaterThan(0);
+      expect(app.max_memory_restart).toBeDefined();
+      expect(String(app.log_date_format)).toContain('SSS');
+    }
+  });
+
+  it('starts the apps under a private PM2_HOME, serves, and removes them again', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'socklab-pm2-'));
+    const overlay = path.join(home, 'ports.json');
+    writeFileSync(overlay, JSON.stringify({ lab: { pmuTcp: { port: 0 }, pmuUdp: { port: 0 }, tv: { port: 0 }, pmuWs: { port: 0 } } }));
+    const env = { ...withoutSocklabVariables(process.env), PM2_HOME: home, SOCKLAB_CONFIG: overlay };
+    onTestFinished(() => {
+      run(PM2, ['kill'], env);
+    });
+
+    const started = run(path.join(projectRoot, 'dist', 'scripts', 'start.js'), [], env);
+    expect(started.status, started.stderr).toBe(0);
+    expect(started.stdout).toContain('socklab is running under pm2 (profile local)');
+    expect(started.stdout).toContain('npx pm2 logs');
+
+    const list = JSON.parse(run(PM2, ['jlist'], env).stdout) as Array<{ name: string; pm2_env: { status: string } }>;
+    expect(list.map((app) => [app.name, app.pm2_env.status])).toEqual([['lab', 'online']]);
+
+    const outLog = path.join(home, 'logs', 'lab-out.log');
+    const deadline = Date.now() + 10_000;
+    let ready: { endpoints: string[] } | undefined;
+    while (!ready && Date.now() < deadline) {
+      const text = existsSync(outLog) ? readFileSync(outLog, 'utf8') : '';
+      // pm2 prefixes each line with its own date (log_date_format); the JSON follows.
+      const line = text.split('\n').find((entry) => entry.includes('"message":"ready"'));
+      if (line) ready = JSON.parse(line.slice(line.indexOf('{'))) as { endpoints: string[] };
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const tcp = ready!.endpoints.find((endpoint) => endpoint.startsWith('pmu-tcp'))!;
+    const port = Number(/:(\d+)$/.exec(tcp)![1]);
+    const { data } = await tcpExchange(port, 'CMD_short:0');
+    expect(data.toString().startsWith(pmuMessage(1) + pmuMessage(2))).toBe(true);
+
+    const stopped = run(path.join(projectRoot, 'dist', 'scripts', 'stop.js'), [], env);
+    expect(stopped.status, stopped.stderr).toBe(0);
+    expect(JSON.parse(run(PM2, ['jlist'], env).stdout)).toEqual([]);
+    expect(readFileSync(outLog, 'utf8')).toContain('"message":"stopped"');
+  });
+});

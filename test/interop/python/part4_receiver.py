@@ -1,0 +1,15 @@
+# The handout's part 4 receiver: join the group on the given interface, print N datagrams.
+import socket
+import struct
+import sys
+
+group, port, iface, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('', port))
+mreq = struct.pack('4s4s', socket.inet_aton(group), socket.inet_aton(iface))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+s.settimeout(10)
+for _ in range(count):
+    data, addr = s.recvfrom(2048)
+    print(data[:6].decode(), data[6:].decode())
