@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { describeError, isSocklabError } from '../lib/errors.js';
+import { registerBasicsCommands } from './commands/basics.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerPdcCommand } from './commands/pdc.js';
 import { registerServiceCommands } from './commands/service.js';
+import { registerWsCommand } from './commands/ws.js';
 import { CliContext, splitSettingFlags } from './context.js';
 
 const FOOTER = `
@@ -24,6 +27,9 @@ function buildProgram(context: CliContext): Command {
     })
     .showSuggestionAfterError()
     .addHelpText('after', FOOTER);
+  registerBasicsCommands(program);
+  registerPdcCommand(program, context);
+  registerWsCommand(program, context);
   registerServiceCommands(program, context);
   registerConfigCommands(program, context);
   return program;
@@ -34,6 +40,12 @@ async function main(argv: string[]): Promise<void> {
   const program = buildProgram(new CliContext(settings));
   await program.parseAsync(commandArgs, { from: 'user' });
 }
+
+// `socklab pdc CMD_floodme | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof CommanderError) {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import convict from 'convict';
+import type convict from 'convict';
 
 /**
  * socklab's convict formats. Each one coerces a string (from an environment variable or a
@@ -47,6 +47,12 @@ export function isHost(value: unknown): boolean {
   return typeof value === 'string' && (net.isIP(value) !== 0 || HOST_NAME.test(value));
 }
 
+function isWebSocketUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'ws:' || url.protocol === 'wss:') && url.hostname !== '';
+}
+
 const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 export interface ScheduleWindow {
@@ -69,7 +75,7 @@ function isScheduleWindow(value: unknown): value is ScheduleWindow {
   );
 }
 
-const FORMATS: convict.Format[] = [
+export const FORMATS = [
   {
     name: 'tcp-port',
     coerce: numberFromText,
@@ -128,6 +134,14 @@ const FORMATS: convict.Format[] = [
       check(Array.isArray(v) && v.length > 0 && v.every(isMulticastIPv4), 'a non-empty list of IPv4 multicast addresses'),
   },
   {
+    name: 'host',
+    validate: (v) => check(isHost(v), 'an address or a host name'),
+  },
+  {
+    name: 'ws-url',
+    validate: (v) => check(isWebSocketUrl(v), 'a WebSocket URL such as ws://127.0.0.1:5006'),
+  },
+  {
     name: 'host-list',
     coerce: listFromText,
     validate: (v) => check(Array.isArray(v) && v.length > 0 && v.every(isHost), 'a non-empty list of addresses or host names'),
@@ -153,12 +167,17 @@ const FORMATS: convict.Format[] = [
     name: 'text',
     validate: (v) => check(typeof v === 'string', 'a text'),
   },
-];
+] as const satisfies readonly convict.Format[];
 
-let registered = false;
+export type FormatName = (typeof FORMATS)[number]['name'];
 
-export function registerFormats(): void {
-  if (registered) return;
-  convict.addFormats(Object.fromEntries(FORMATS.map((format) => [format.name, format])));
-  registered = true;
+/**
+ * Parses a command-line value with a format of the schema, so that a command's own flag
+ * (`pdc --port`) is checked exactly like the setting it stands for.
+ */
+export function parseWithFormat(name: FormatName, value: string): unknown {
+  const format = FORMATS.find((candidate) => candidate.name === name)!;
+  const coerced = 'coerce' in format && format.coerce ? format.coerce(value) : value;
+  format.validate(coerced);
+  return coerced;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import convict from 'convict';
 import { socklabError } from '../lib/errors.js';
 import { projectRoot, resolveProjectPath } from '../lib/paths.js';
-import { registerFormats } from './formats.js';
+import { FORMATS } from './formats.js';
 import { type Config, envName, isLeaf, schema } from './schema.js';
 
 export type { Config } from './schema.js';
@@ -89,6 +89,14 @@ function oneLine(report: string, keys: string[]): string {
         : `unknown setting ${key}`;
     })
     .join('; ');
+}
+
+let formatsRegistered = false;
+
+function registerFormats(): void {
+  if (formatsRegistered) return;
+  convict.addFormats(Object.fromEntries(FORMATS.map((format) => [format.name, format])));
+  formatsRegistered = true;
 }
 
 export function loadConfig(sources: ConfigSources = {}): LoadedConfig {

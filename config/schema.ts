@@ -162,6 +162,28 @@ const schemaWithoutSources = {
       },
     },
   },
+  client: {
+    pmuTcp: {
+      host: {
+        doc: 'PMU over TCP that `socklab pdc` talks to (handout part 2).',
+        format: 'host',
+        default: null as string | null,
+      },
+      port: { doc: 'Port of that PMU.', format: 'tcp-port', default: 5003 },
+    },
+    pmuWs: {
+      url: {
+        doc: 'PMU over WebSocket that `socklab ws` talks to (handout part 5).',
+        format: 'ws-url',
+        default: null as string | null,
+      },
+    },
+    timeoutSeconds: {
+      doc: 'A client gives up when the server sends nothing for this long.',
+      format: 'seconds',
+      default: 30,
+    },
+  },
   tlsPmu: {
     host: { doc: 'Address the TLS PMU server listens on.', format: 'ip-address', default: '127.0.0.1' },
     port: { doc: 'Port of the TLS PMU server.', format: 'tcp-port', default: 5007 },

@@ -1,0 +1,22 @@
+import { formatHostPort } from '../address.js';
+import { type SocklabError, socklabError } from '../errors.js';
+
+/** One line for a failed connection, naming the target and what to check. */
+export function connectionError(error: NodeJS.ErrnoException, host: string, port: number): SocklabError {
+  const target = formatHostPort(host, port);
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return socklabError('SOCKLAB_ERR_NETWORK', `connection to ${target} refused: is the server running? (locally: npx socklab lab)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return socklabError('SOCKLAB_ERR_NETWORK', `cannot resolve ${host} (${error.code})`);
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+    case 'EADDRNOTAVAIL':
+      return socklabError('SOCKLAB_ERR_NETWORK', `${target} is unreachable from this machine (${error.code})`);
+    case 'ECONNRESET':
+      return socklabError('SOCKLAB_ERR_NETWORK', `connection to ${target} reset by the server`);
+    default:
+      return socklabError('SOCKLAB_ERR_NETWORK', `connection to ${target} failed: ${error.message}`);
+  }
+}

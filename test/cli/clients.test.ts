@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { pmuMessage } from '../../lib/pmu/command.js';
+import { floodText } from '../../lib/pmu/flood.js';
+import { PmuTcpServer } from '../../services/lab/pmu-tcp-server.js';
+import { PmuWsServer } from '../../services/lab/pmu-ws-server.js';
+import { closeAfter, memoryLogger, runCli } from '../helpers.js';
+
+const FLOOD = floodText(300 * 1024, 1);
+const pmu = {
+  host: '127.0.0.1',
+  port: 0,
+  messagesMin: 5,
+  messagesMax: 5,
+  maxIntervalSeconds: 10,
+  maxCommandBytes: 64,
+  idleTimeoutMs: 2000,
+  maxConnections: 10,
+  floodText: FLOOD,
+  random: Math.random,
+  drainMs: 100,
+};
+const FIVE = [1, 2, 3, 4, 5].map(pmuMessage);
+
+async function tcpEmulator(): Promise<string> {
+  const server = closeAfter(new PmuTcpServer({ ...pmu, commandGapMs: 5, lingerMs: 500 }, memoryLogger().logger));
+  return String((await server.listen()).port);
+}
+
+describe('socklab pdc and socklab ws', () => {
+  it('pdc prints each message on its own line and one summary line on stderr', async () => {
+    const port = await tcpEmulator();
+    const run = await runCli(['pdc', 'CMD_short:0', '--port', port]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${FIVE.join('\n')}\n`);
+    expect(run.stderr).toMatch(/^5 messages, \d+ reads, \d+ segments with payload from the server, 90 bytes, [\d.]+ ms\n$/);
+  });
+
+  it('pdc --json prints SPEC\'s shape', async () => {
+    const port = await tcpEmulator();
+    const run = await runCli(['pdc', 'CMD_short:0', '--port', port, '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({ command: 'CMD_short:0', transport: 'tcp', messages: FIVE, bytes: 90 });
+    expect(Object.keys(result)).toEqual(expect.arrayContaining(['reads', 'segments', 'durationMs']));
+    expect(typeof result.segments).toBe('number');
+  });
+
+  it('pdc streams the flood to stdout', async () => {
+    const port = await tcpEmulator();
+    const run = await runCli(['pdc', 'CMD_floodme', '--port', port, '--recv-size', '1024']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(FLOOD.toString());
+    expect(run.stderr).toMatch(/^1 flood text, \d+ reads, /);
+  });
+
+  it('pdc exits 1 on an ERROR answer or a refused connection, 2 on a bad flag', async () => {
+    const port = await tcpEmulator();
+    const answered = await runCli(['pdc', 'CMD_short:-1', '--port', port]);
+    expect(answered.code).toBe(1);
+    expect(answered.stdout).toBe('');
+    expect(answered.stderr).toMatch(/^socklab: the server answered: ERROR: interval "-1" .*\n$/);
+    const refused = await runCli(['pdc', 'CMD_short:0', '--port', '1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refused');
+    const bad = await runCli(['pdc', 'CMD_short:0', '--port', 'seventy']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe("socklab: option '--port <port>' argument 'seventy' is invalid. must be a port number from 0 to 65535.");
+  });
+
+  it('ws prints each message event, and --json gives events and the close', async () => {
+    const server = closeAfter(new PmuWsServer(pmu, memoryLogger().logger));
+    const url = `ws://127.0.0.1:${(await server.listen()).port}`;
+    const plain = await runCli(['ws', 'CMD_short:0', '--url', url]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toBe(`${FIVE.join('\n')}\n`);
+    expect(plain.stderr).toMatch(/^5 message events, 90 bytes, \d+ segments with payload from the server, closed with 1000, /);
+    const json = await runCli(['ws', 'CMD_floodme', '--url', url, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ transport: 'ws', events: 1, bytes: FLOOD.length, close: { code: 1000 } });
+    const refused = await runCli(['ws', 'HELLO', '--url', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('closed with code 1008');
+    expect((await runCli(['ws', 'CMD_short:0', '--url', 'http://x'])).code).toBe(2);
+  });
+});
