@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { floodText } from '../lib/pmu/flood.js';
-import { type BenchResult, median, portOf, startLab } from './harness.js';
+import { alternate, type BenchResult, median, portOf, startLab } from './harness.js';
 
 const FLOOD_BYTES = 512 * 1024 * 1024;
 const SEED = 3;
@@ -42,22 +42,22 @@ export async function run(): Promise<BenchResult> {
   const pythonPort = await new Promise<number>((resolve) => python.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString()))));
   const lab = await startLab(['--only', 'pmu-tcp', '--lab.pmuTcp.port', '0', '--lab.pmu.floodBytes', String(FLOOD_BYTES), '--lab.pmu.floodSeed', String(SEED)]);
   const labPort = portOf(lab.endpoints, 'pmu-tcp');
-  const ours: number[] = [];
-  const theirs: number[] = [];
   let short = 0;
+  const fetch = (port: number): number => {
+    const { ms, bytes } = socatFetch(port);
+    if (bytes !== FLOOD_BYTES) short += 1;
+    return ms;
+  };
+  let samples: Record<string, number[]>;
   try {
-    for (let round = 0; round < ROUNDS; round += 1) {
-      for (const [port, times] of [[labPort, ours], [pythonPort, theirs]] as const) {
-        const { ms, bytes } = socatFetch(port);
-        if (bytes !== FLOOD_BYTES) short += 1;
-        times.push(ms);
-      }
-    }
+    samples = await alternate(ROUNDS, { socklab: () => fetch(labPort), python: () => fetch(pythonPort) });
   } finally {
     await lab.stop();
     python.kill();
     rmSync(dir, { recursive: true, force: true });
   }
+  const ours = samples.socklab!;
+  const theirs = samples.python!;
   const rate = (ms: number) => FLOOD_BYTES / 1024 / 1024 / (ms / 1000);
   const ratio = rate(median(ours)) / rate(median(theirs));
   return {

@@ -10,6 +10,19 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/**
+ * Runs each measurement `rounds` times, interleaved, in an order that turns every round (ABC,
+ * CBA, ABC…), so that neither side always runs first after the other; returns the samples by name.
+ */
+export async function alternate(rounds: number, runners: Record<string, () => number | Promise<number>>): Promise<Record<string, number[]>> {
+  const names = Object.keys(runners);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) samples[name]!.push(await runners[name]!());
+  }
+  return samples;
+}
+
 export function percentile(values: number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;

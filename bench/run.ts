@@ -5,6 +5,8 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'pmu-tcp-load': () => import('./pmu-tcp-load.js'),
   'pmu-udp-rate': () => import('./pmu-udp-rate.js'),
   'flood-server': () => import('./flood-server.js'),
+  'flood-client': () => import('./flood-client.js'),
+  'ws-messages': () => import('./ws-messages.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */
