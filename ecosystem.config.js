@@ -9,10 +9,11 @@ const profile = process.env.SOCKLAB_PROFILE || 'local';
 module.exports = {
   apps: Object.entries(SERVICES)
     .filter(([, service]) => !service.profiles || service.profiles.includes(profile))
-    .map(([name]) => ({
+    .map(([name, service]) => ({
       name,
       script: 'dist/cli/main.js',
       args: ['service', name],
+      node_args: service.nodeArgs || [],
       cwd: __dirname,
       exec_mode: 'fork',
       instances: 1,

@@ -7,6 +7,8 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'flood-server': () => import('./flood-server.js'),
   'flood-client': () => import('./flood-client.js'),
   'ws-messages': () => import('./ws-messages.js'),
+  'reset-runs': () => import('./reset-runs.js'),
+  'prober-soak': () => import('./prober-soak.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

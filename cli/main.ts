@@ -4,6 +4,8 @@ import { describeError, isSocklabError } from '../lib/errors.js';
 import { registerBasicsCommands } from './commands/basics.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerPdcCommand } from './commands/pdc.js';
+import { registerProberCommands } from './commands/prober.js';
+import { registerResetCommand } from './commands/reset.js';
 import { registerServiceCommands } from './commands/service.js';
 import { registerWsCommand } from './commands/ws.js';
 import { CliContext, splitSettingFlags } from './context.js';
@@ -29,6 +31,8 @@ function buildProgram(context: CliContext): Command {
     .addHelpText('after', FOOTER);
   registerBasicsCommands(program);
   registerPdcCommand(program, context);
+  registerResetCommand(program, context);
+  registerProberCommands(program, context);
   registerWsCommand(program, context);
   registerServiceCommands(program, context);
   registerConfigCommands(program, context);

@@ -223,7 +223,11 @@ const schemaWithoutSources = {
       format: 'positive-count',
       default: 1000,
     },
-    maxRounds: { doc: 'Rounds per probe before it counts as unanswered.', format: 'positive-count', default: 10 },
+    maxRounds: {
+      doc: 'Rounds per probe (and per `socklab reset` run) before it counts as unanswered.',
+      format: 'positive-count',
+      default: 20,
+    },
     intervalSeconds: { doc: 'Time between two probes.', format: 'seconds', default: 60 },
     db: { doc: 'SQLite store of the prober.', format: 'file-path', default: 'data/prober.db' },
   },

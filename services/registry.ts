@@ -4,6 +4,8 @@ interface ServiceEntry {
   description: string;
   /** Profiles in which `npm start` runs it under pm2 (all when absent). */
   profiles?: string[];
+  /** Node.js flags pm2 starts it with. */
+  nodeArgs?: string[];
   load(): Promise<{ createService: ServiceFactory }>;
 }
 
@@ -13,5 +15,12 @@ export const SERVICES: Record<string, ServiceEntry> = {
     description: 'the emulated course servers: PMU over TCP, UDP and WebSocket, and the multicast TV channel',
     profiles: ['local'],
     load: () => import('./lab/index.js'),
+  },
+  'reset-prober': {
+    description: 'every prober.intervalSeconds, a RESET exchange per address family; SQLite store and a log line per probe (Q17)',
+    // Its objects live a few milliseconds (sockets of one probe): with V8's default, the young
+    // generation grows to tens of MiB and stays there; 1 MiB semi-spaces keep a resident daemon small.
+    nodeArgs: ['--max-semi-space-size=1'],
+    load: () => import('./reset-prober/index.js'),
   },
 };

@@ -16,20 +16,27 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv) {
 describe('pm2 ecosystem (npm start / npm stop)', () => {
   it('declares one fork-mode app per service with readiness, bounded shutdown, back-off and dated logs', () => {
     const { apps } = require(path.join(projectRoot, 'ecosystem.config.js')) as { apps: Array<Record<string, unknown>> };
-    expect(apps.map((app) => app.name)).toEqual(['lab']);
+    expect(apps.map((app) => app.name)).toEqual(['lab', 'reset-prober']);
     for (const app of apps) {
       expect(app).toMatchObject({ exec_mode: 'fork', instances: 1, wait_ready: true, cwd: projectRoot, args: ['service', app.name] });
       expect(app.kill_timeout).toBeGreaterThan(5000); // above service.shutdownTimeoutMs
       expect(app.exp_backoff_restart_delay).toBeGreaterThan(0);
       expect(app.max_memory_restart).toBeDefined();
       expect(String(app.log_date_format)).toContain('SSS');
+      expect(Array.isArray(app.node_args)).toBe(true);
     }
   });
 
   it('starts the apps under a private PM2_HOME, serves, and removes them again', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'socklab-pm2-'));
     const overlay = path.join(home, 'ports.json');
-    writeFileSync(overlay, JSON.stringify({ lab: { pmuTcp: { port: 0 }, pmuUdp: { port: 0 }, tv: { port: 0 }, pmuWs: { port: 0 } } }));
+    writeFileSync(
+      overlay,
+      JSON.stringify({
+        lab: { pmuTcp: { port: 0 }, pmuUdp: { port: 0 }, tv: { port: 0 }, pmuWs: { port: 0 } },
+        prober: { db: path.join(home, 'prober.db'), port: 9, timeoutMs: 50, maxRounds: 2 },
+      }),
+    );
     const env = { ...withoutSocklabVariables(process.env), PM2_HOME: home, SOCKLAB_CONFIG: overlay };
     onTestFinished(() => {
       run(PM2, ['kill'], env);
@@ -41,7 +48,10 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     expect(started.stdout).toContain('npx pm2 logs');
 
     const list = JSON.parse(run(PM2, ['jlist'], env).stdout) as Array<{ name: string; pm2_env: { status: string } }>;
-    expect(list.map((app) => [app.name, app.pm2_env.status])).toEqual([['lab', 'online']]);
+    expect(list.map((app) => [app.name, app.pm2_env.status])).toEqual([
+      ['lab', 'online'],
+      ['reset-prober', 'online'],
+    ]);
 
     const outLog = path.join(home, 'logs', 'lab-out.log');
     const deadline = Date.now() + 10_000;

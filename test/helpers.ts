@@ -104,9 +104,9 @@ export class FakeClock {
       const due = [...this.timers.entries()].filter(([, timer]) => timer.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
       this.timers.delete(due[0]);
-      this.time = due[1].at;
+      this.time = Math.max(this.time, due[1].at);
       due[1].callback();
     }
-    this.time = until;
+    this.time = Math.max(this.time, until); // a callback may have moved time on itself
   }
 }

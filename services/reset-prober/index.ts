@@ -1,0 +1,27 @@
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../lib/logger.js';
+import { resolveProjectPath } from '../../lib/paths.js';
+import type { Service, ServiceFactory } from '../service.js';
+import { ResetProber } from './prober.js';
+import { ProberStore } from './store.js';
+
+/** The `reset-prober` service, built from `prober.*`. */
+export const createService: ServiceFactory = (config: Config, logger: Logger): Service => {
+  const { prober } = config;
+  const file = resolveProjectPath(prober.db);
+  let running: ResetProber | undefined;
+  return {
+    async start() {
+      running = new ResetProber(
+        { ...prober, intervalMs: prober.intervalSeconds * 1000 },
+        new ProberStore(file),
+        logger,
+      );
+      running.start();
+      return [`reset-prober ${prober.hosts.join(', ')} port ${prober.port}, every ${prober.intervalSeconds} s, store ${file}`];
+    },
+    close: async () => {
+      await running?.close();
+    },
+  };
+};

@@ -1,0 +1,116 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PmuUdpServer } from '../../../services/lab/pmu-udp-server.js';
+import { ResetProber } from '../../../services/reset-prober/prober.js';
+import { buildReport, reportCsv, reportHtml, reportText } from '../../../services/reset-prober/report.js';
+import { ProberStore, readProberHistory } from '../../../services/reset-prober/store.js';
+import { closeAfter, FakeClock, memoryLogger } from '../../helpers.js';
+
+const BOUNDARY = new Date(2026, 10, 27, 14, 0).getTime();
+
+describe('reset-prober', () => {
+  it('probes each family on its own, stores and logs every probe, and notes the switch of family', async () => {
+    const clock = new FakeClock(BOUNDARY - 30_000);
+    const server = closeAfter(
+      new PmuUdpServer(
+        {
+          host4: '127.0.0.1',
+          host6: '::1',
+          port: 0,
+          dropProbability: 0.3,
+          maxN: 1000,
+          schedule: [
+            { from: '00:00', to: '14:00', family: 'IPv4' },
+            { from: '14:00', to: '24:00', family: 'IPv6' },
+          ],
+          family: 'schedule',
+          receiveBufferBytes: 1 << 20,
+          random: Math.random,
+          clock,
+        },
+        memoryLogger().logger,
+      ),
+    );
+    const port = await server.listen();
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
+    const options = { hosts: ['127.0.0.1', '::1'], port, n: 20, timeoutMs: 60, maxRounds: 12, intervalMs: 60_000, clock };
+    const { logger, lines } = memoryLogger('reset-prober');
+    const prober = new ResetProber(options, new ProberStore(file), logger);
+
+    await prober.cycle(); // 13:59:30, IPv4
+    clock.advance(60_000); // 14:00:30: the server has moved to IPv6
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.family).toBe('IPv6');
+    await prober.cycle();
+    await prober.close();
+
+    const history = readProberHistory(file);
+    expect(history.probes).toHaveLength(4);
+    expect(history.probes.map((probe) => [probe.family, probe.acknowledged])).toEqual([
+      ['IPv4', 1],
+      ['IPv6', 0],
+      ['IPv4', 0],
+      ['IPv6', 1],
+    ]);
+    expect(history.switches).toEqual([
+      {
+        at: new Date(BOUNDARY + 30_000).toISOString(),
+        from: 'IPv4',
+        to: 'IPv6',
+        after: new Date(BOUNDARY - 30_000).toISOString(),
+        before: new Date(BOUNDARY + 30_000).toISOString(),
+      },
+    ]);
+    const probeLines = lines().filter((line) => line.message === 'probe');
+    expect(probeLines).toHaveLength(4);
+    for (const line of probeLines) {
+      expect(line.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(['IPv4', 'IPv6']).toContain(line.family);
+    }
+    expect(probeLines.filter((line) => line.acknowledged).map((line) => line.family)).toEqual(['IPv4', 'IPv6']);
+    expect(lines().find((line) => line.message === 'family switch')).toMatchObject({ from: 'IPv4', to: 'IPv6' });
+
+    // A restart goes on with the same store and remembers where the server was.
+    const again = new ResetProber(options, new ProberStore(file), memoryLogger().logger);
+    await again.cycle();
+    await again.close();
+    const continued = readProberHistory(file);
+    expect(continued.probes).toHaveLength(6);
+    expect(continued.switches).toHaveLength(1);
+
+    // The report over both families.
+    const report = buildReport(continued);
+    const hour = (at: number) => new Date(at).getHours();
+    expect(report.hours[hour(BOUNDARY - 30_000)]).toMatchObject({ IPv4: { answered: 1, probed: 1 }, IPv6: { answered: 0, probed: 1 }, serverOn: 'IPv4' });
+    expect(report.hours[hour(BOUNDARY + 30_000)]).toMatchObject({ IPv4: { answered: 0, probed: 2 }, IPv6: { answered: 2, probed: 2 }, serverOn: 'IPv6' });
+    expect(report.loss.runs).toBe(3);
+    const text = reportText(report);
+    expect(text).toContain('IPv4 → IPv6 between');
+    expect(text.split('\n').filter((line) => /^\d\d:00 /.test(line))).toHaveLength(24);
+    expect(reportCsv(report).split('\n')[0]).toBe('hour,ipv4_answered,ipv4_probed,ipv6_answered,ipv6_probed,server_on');
+    const html = reportHtml(report);
+    expect(html).toContain('<svg');
+    expect(html.match(/<rect /g)!.length).toBeGreaterThanOrEqual(48);
+    expect(html.replace('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:\/\/|<script|<link|src=/);
+  });
+
+  it('records a family it cannot probe, and keeps going through a failed name', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
+    const { logger, lines } = memoryLogger('reset-prober');
+    const prober = new ResetProber(
+      { hosts: ['127.0.0.1', 'no-such-host.invalid'], port: 9, n: 20, timeoutMs: 20, maxRounds: 2, intervalMs: 60_000 },
+      new ProberStore(file),
+      logger,
+    );
+    await prober.cycle();
+    await prober.cycle();
+    await prober.close();
+    const { probes } = readProberHistory(file);
+    expect(probes).toHaveLength(4);
+    expect(probes.filter((probe) => probe.family === 'IPv6').every((probe) => probe.rounds === 0 && probe.error?.includes('cannot resolve'))).toBe(true);
+    expect(probes.filter((probe) => probe.family === 'IPv4').every((probe) => probe.rounds === 2 && probe.acknowledged === 0)).toBe(true);
+    expect(lines().filter((line) => line.message === 'resolution failed')).toHaveLength(2);
+  });
+});
