@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'ws-messages': () => import('./ws-messages.js'),
   'reset-runs': () => import('./reset-runs.js'),
   'prober-soak': () => import('./prober-soak.js'),
+  'recorder-burst': () => import('./recorder-burst.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

@@ -6,13 +6,15 @@ import { type FormatName, parseWithFormat } from '../config/formats.js';
  * `pdc --port seventy` is refused exactly like `--client.pmuTcp.port seventy`, by commander,
  * with exit code 2 and one line.
  */
-export function formatOption(flags: string, description: string, format: FormatName): Option {
-  return new Option(flags, description).argParser((value: string) => {
+export function formatOption(flags: string, description: string, format: FormatName, repeatable = false): Option {
+  return new Option(flags, description).argParser((value: string, previous: unknown) => {
+    let parsed: unknown;
     try {
-      return parseWithFormat(format, value);
+      parsed = parseWithFormat(format, value);
     } catch (error) {
       throw new InvalidArgumentError(`${(error as Error).message}.`);
     }
+    return repeatable ? [...((previous as unknown[] | undefined) ?? []), parsed] : parsed;
   });
 }
 

@@ -164,6 +164,10 @@ export const FORMATS = [
       ),
   },
   {
+    name: 'sender-id',
+    validate: (v) => check(typeof v === 'string' && /^[\x21-\x7e]{6}$/.test(v), 'exactly 6 printable ASCII characters (a CAMIPRO number)'),
+  },
+  {
     name: 'text',
     validate: (v) => check(typeof v === 'string', 'a text'),
   },

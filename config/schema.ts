@@ -178,6 +178,16 @@ const schemaWithoutSources = {
         default: null as string | null,
       },
     },
+    tv: {
+      group: { doc: 'Multicast group of `socklab mcast listen` and `mcast send` (handout part 4).', format: 'multicast-group', default: '224.1.1.1' },
+      port: { doc: 'Port of that group.', format: 'tcp-port', default: 5005 },
+      iface: {
+        doc: 'Address of the interface to join and send on ("" lets the system choose).',
+        format: 'multicast-interface',
+        default: null as string | null,
+      },
+      ttl: { doc: 'Multicast TTL of `socklab mcast send`.', format: 'ttl', default: 1 },
+    },
     timeoutSeconds: {
       doc: 'A client gives up when the server sends nothing for this long.',
       format: 'seconds',
@@ -209,6 +219,13 @@ const schemaWithoutSources = {
       default: null as string | null,
     },
     db: { doc: 'SQLite store of the recorder.', format: 'file-path', default: 'data/recorder.db' },
+    receiveBufferBytes: {
+      doc: 'Socket receive buffer, so that a burst is not dropped while a batch is written (capped by net.core.rmem_max).',
+      format: 'positive-count',
+      default: 4 * 1024 * 1024,
+    },
+    batchMs: { doc: 'Longest a received datagram waits before its batch is committed.', format: 'positive-count', default: 100 },
+    batchRows: { doc: 'Rows that make a batch commit at once.', format: 'positive-count', default: 1000 },
   },
   prober: {
     hosts: {

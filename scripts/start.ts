@@ -18,6 +18,10 @@ function main(): number {
       `TV channel          udp://${formatHostPort(config.lab.tv.group, config.lab.tv.port)} via ${config.lab.tv.iface || 'the default interface'}`,
       `PMU over WebSocket  ws://${formatHostPort(config.lab.pmuWs.host, config.lab.pmuWs.port)}`,
     ],
+    'mcast-recorder': [
+      `records ${config.recorder.groups.join(', ')} port ${config.recorder.port} via ${config.recorder.iface || 'the default interface'} into ${config.recorder.db}`,
+      'read it: npx socklab recorder stats | query | export',
+    ],
     'reset-prober': [
       `probes ${config.prober.hosts.join(', ')} port ${config.prober.port} every ${config.prober.intervalSeconds} s into ${config.prober.db}`,
       'report: npx socklab prober report [--html report.html]',

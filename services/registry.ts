@@ -16,6 +16,10 @@ export const SERVICES: Record<string, ServiceEntry> = {
     profiles: ['local'],
     load: () => import('./lab/index.js'),
   },
+  'mcast-recorder': {
+    description: 'joins recorder.groups and records every datagram into SQLite, in batched transactions',
+    load: () => import('./mcast-recorder/index.js'),
+  },
   'reset-prober': {
     description: 'every prober.intervalSeconds, a RESET exchange per address family; SQLite store and a log line per probe (Q17)',
     // Its objects live a few milliseconds (sockets of one probe): with V8's default, the young

@@ -48,11 +48,7 @@ export function registerResetCommand(program: Command, context: CliContext): voi
   program
     .command('reset')
     .description('part 3: send RESET:n over IPv4 and IPv6 and retransmit each timeout until OFFSET=X arrives')
-    .addOption(
-      formatOption('--host <host>', 'target address or name (repeat it; a name gives every A and AAAA address); default: prober.hosts', 'host').argParser(
-        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
-      ),
-    )
+    .addOption(formatOption('--host <host>', 'target address or name (repeat it; a name gives every A and AAAA address); default: prober.hosts', 'host', true))
     .addOption(formatOption('--port <port>', 'server port (default: prober.port, 5004)', 'tcp-port'))
     .addOption(formatOption('--n <n>', 'n in RESET:n (default: prober.n, 20)', 'count'))
     .addOption(formatOption('--timeout <seconds>', 'wait for OFFSET=X after each round (default: prober.timeoutMs, 1 s)', 'seconds'))

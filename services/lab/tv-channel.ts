@@ -1,6 +1,6 @@
-import dgram from 'node:dgram';
 import { formatHostPort } from '../../lib/address.js';
 import type { Logger } from '../../lib/logger.js';
+import { joinGroups, type Membership, type MulticastDatagram, type MulticastSender, multicastSender } from '../../lib/multicast.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { CHANNEL_ID, decodeTvDatagram, encodeTvDatagram } from '../../lib/tv.js';
 import { once } from '../service.js';
@@ -31,7 +31,8 @@ export interface TvCounters {
  */
 export class TvChannel {
   readonly counters: TvCounters = { broadcast: 0, received: 0, replies: 0, ignored: 0 };
-  private readonly socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  private membership: Membership | undefined;
+  private sender: MulticastSender | undefined;
   private timer: NodeJS.Timeout | undefined;
   private nextLine = 0;
   private port = 0;
@@ -44,37 +45,21 @@ export class TvChannel {
     private readonly logger: Logger,
   ) {
     this.datagramLog = new RateLimitedLog(logger, 20);
-    this.socket.on('message', (message, peer) => this.onDatagram(message, peer));
-    this.socket.on('error', (error) => this.logger.warn('socket error', { error: error.message }));
   }
 
   async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject);
-      this.socket.bind({ port: this.options.port, address: '0.0.0.0' }, () => {
-        this.socket.off('error', reject);
-        resolve();
-      });
-    });
-    // Multicast options and the membership only after 'listening' (dgram requires a bound socket).
-    const iface = this.options.iface || undefined;
-    if (iface) this.socket.setMulticastInterface(iface);
-    this.socket.setMulticastTTL(this.options.ttl);
-    this.socket.setMulticastLoopback(true); // subscribers on this host hear the channel
-    this.socket.addMembership(this.options.group, iface);
-    this.port = this.socket.address().port;
+    const { group, iface, ttl } = this.options;
+    this.membership = await joinGroups({ groups: [group], port: this.options.port, iface }, (datagram) => this.onDatagram(datagram));
+    this.port = this.membership.port;
+    this.sender = await multicastSender({ iface, ttl });
     this.timer = setInterval(() => this.broadcast(), this.options.intervalMs);
-    this.logger.info('listening', {
-      url: `udp://${formatHostPort(this.options.group, this.port)}`,
-      iface: this.options.iface || 'system default',
-      ttl: this.options.ttl,
-    });
+    this.logger.info('listening', { url: `udp://${formatHostPort(group, this.port)}`, iface: iface || 'system default', ttl });
     return this.port;
   }
 
   private send(text: string): void {
-    this.socket.send(encodeTvDatagram(CHANNEL_ID, text), this.port, this.options.group, (error) => {
-      if (error) this.datagramLog.log('warn', 'send failed', { error: error.message });
+    this.sender?.send(encodeTvDatagram(CHANNEL_ID, text), this.options.group, this.port).catch((error: Error) => {
+      this.datagramLog.log('warn', 'send failed', { error: error.message });
     });
   }
 
@@ -84,11 +69,11 @@ export class TvChannel {
     this.counters.broadcast += 1;
   }
 
-  private onDatagram(message: Buffer, peer: dgram.RemoteInfo): void {
-    const datagram = decodeTvDatagram(message);
+  private onDatagram({ payload, address, port }: MulticastDatagram): void {
+    const datagram = decodeTvDatagram(payload);
     if (datagram.id === CHANNEL_ID) return; // our own broadcasts, looped back
     this.counters.received += 1;
-    const from = formatHostPort(peer.address, peer.port);
+    const from = formatHostPort(address, port);
     const characters = [...datagram.text].length;
     this.datagramLog.log('info', 'subscriber datagram', { from, id: datagram.id, characters, wellFormed: datagram.wellFormed });
     if (!datagram.wellFormed || characters <= this.options.replyThreshold) return;
@@ -112,18 +97,8 @@ export class TvChannel {
 
   readonly close = once(async () => {
     clearInterval(this.timer);
-    try {
-      this.socket.dropMembership(this.options.group, this.options.iface || undefined);
-    } catch {
-      // never joined (listen failed) or already dropped
-    }
-    await new Promise<void>((resolve) => {
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve(); // never bound
-      }
-    });
+    await this.membership?.close();
+    await this.sender?.close();
     this.logger.info('closed', { ...this.counters });
   });
 }

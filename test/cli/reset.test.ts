@@ -74,7 +74,9 @@ describe('socklab reset', () => {
   it.runIf(isRoot && hasIp)('goes on over IPv4 when IPv6 fails locally, saying so once (network namespace without IPv6)', async () => {
     const namespace = `socklab-test-${process.pid}`;
     execFileSync('ip', ['netns', 'add', namespace]);
-    onTestFinished(() => execFileSync('ip', ['netns', 'del', namespace]));
+    onTestFinished(() => {
+      execFileSync('ip', ['netns', 'del', namespace]);
+    });
     execFileSync('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
     execFileSync('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', 'net.ipv6.conf.lo.disable_ipv6=1']);
     const lab = spawn('ip', ['netns', 'exec', namespace, process.execPath, CLI, 'lab', '--only', 'pmu-udp', '--lab.pmuUdp.family', 'IPv4', '--lab.pmuUdp.port', '5004'], {

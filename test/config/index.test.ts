@@ -66,7 +66,7 @@ describe('configuration', () => {
       env: { SOCKLAB_PROBER_N: '8', SOCKLAB_PROBER_TIMEOUT_MS: '400' },
       args: ['--prober.timeoutMs', '500'],
     });
-    expect(config.prober.maxRounds).toBe(10); // schema default
+    expect(config.prober.maxRounds).toBe(20); // schema default
     expect(config.prober.hosts).toEqual(['127.0.0.1', '::1']); // profile
     expect(config.lab.pmuUdp.port).toBe(7001); // file
     expect(config.prober.port).toBe(6001); // file
