@@ -24,7 +24,7 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
  * same server in the same run, and under 100 MB peak RSS with plain output.
  */
 export async function run(): Promise<BenchResult> {
-  const lab = await startLab(['--only', 'pmu-tcp', '--lab.pmuTcp.port', '0', '--lab.pmu.floodBytes', String(FLOOD_BYTES)]);
+  const lab = await startLab(['--only', 'pmu-tcp', '--lab.pmuTcp.port', '0', '--pmu.floodBytes', String(FLOOD_BYTES)]);
   const port = String(portOf(lab.endpoints, 'pmu-tcp'));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-bench-'));
   const rssFile = path.join(dir, 'rss');

@@ -40,7 +40,7 @@ export async function run(): Promise<BenchResult> {
   writeFileSync(file, floodText(FLOOD_BYTES, SEED));
   const python = spawn('/usr/bin/python3', ['-c', PYTHON_SERVER, file], { stdio: ['ignore', 'pipe', 'inherit'] });
   const pythonPort = await new Promise<number>((resolve) => python.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString()))));
-  const lab = await startLab(['--only', 'pmu-tcp', '--lab.pmuTcp.port', '0', '--lab.pmu.floodBytes', String(FLOOD_BYTES), '--lab.pmu.floodSeed', String(SEED)]);
+  const lab = await startLab(['--only', 'pmu-tcp', '--lab.pmuTcp.port', '0', '--pmu.floodBytes', String(FLOOD_BYTES), '--pmu.floodSeed', String(SEED)]);
   const labPort = portOf(lab.endpoints, 'pmu-tcp');
   let short = 0;
   const fetch = (port: number): number => {

@@ -15,7 +15,7 @@ const MARKER = 'This is PMU data ';
 export async function run(): Promise<BenchResult> {
   const lab = await startLab([
     '--only', 'pmu-tcp', '--lab.pmuTcp.port', '0',
-    '--lab.pmu.messagesMin', String(MESSAGES), '--lab.pmu.messagesMax', String(MESSAGES),
+    '--pmu.messagesMin', String(MESSAGES), '--pmu.messagesMax', String(MESSAGES),
   ]);
   const port = portOf(lab.endpoints, 'pmu-tcp');
   const lateness: number[] = [];

@@ -25,7 +25,7 @@ function timed(args: string[]): number {
 export async function run(): Promise<BenchResult> {
   const lab = await startLab([
     '--only', 'pmu-ws', '--lab.pmuWs.port', '0',
-    '--lab.pmu.messagesMin', String(MESSAGES), '--lab.pmu.messagesMax', String(MESSAGES),
+    '--pmu.messagesMin', String(MESSAGES), '--pmu.messagesMax', String(MESSAGES),
   ]);
   const url = `ws://127.0.0.1:${portOf(lab.endpoints, 'pmu-ws')}`;
   let samples: Record<string, number[]>;

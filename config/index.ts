@@ -125,9 +125,9 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     configError(oneLine((error as Error).message, keys));
   }
   const values = config.getProperties();
-  if (values.lab.pmu.messagesMin > values.lab.pmu.messagesMax) {
+  if (values.pmu.messagesMin > values.pmu.messagesMax) {
     configError(
-      `lab.pmu.messagesMin (${values.lab.pmu.messagesMin}) must not exceed lab.pmu.messagesMax (${values.lab.pmu.messagesMax})`,
+      `pmu.messagesMin (${values.pmu.messagesMin}) must not exceed pmu.messagesMax (${values.pmu.messagesMax})`,
     );
   }
   return {

@@ -53,44 +53,45 @@ const schemaWithoutSources = {
       default: 5000,
     },
   },
-  lab: {
-    pmu: {
-      messagesMin: {
-        doc: 'Fewest messages "This is PMU data i" sent for CMD_short:d (n is drawn per session).',
-        format: 'positive-count',
-        default: 5,
-      },
-      messagesMax: {
-        doc: 'Most messages sent for CMD_short:d; equal to messagesMin for a fixed n.',
-        format: 'positive-count',
-        default: 15,
-      },
-      maxIntervalSeconds: {
-        doc: 'Largest d accepted in CMD_short:d.',
-        format: 'seconds',
-        default: 10,
-      },
-      maxCommandBytes: {
-        doc: 'Longest command accepted, in bytes.',
-        format: 'positive-count',
-        default: 64,
-      },
-      idleTimeoutMs: {
-        doc: 'A client that sends no complete command within this time gets an ERROR line.',
-        format: 'positive-count',
-        default: 10000,
-      },
-      floodBytes: {
-        doc: 'Size of the CMD_floodme text, in bytes.',
-        format: 'positive-count',
-        default: 1024 * 1024,
-      },
-      floodSeed: {
-        doc: 'Seed of the generated flood text: the same seed and size give the same bytes.',
-        format: 'count',
-        default: 3,
-      },
+  /** The PMU protocol as the TCP, WebSocket and TLS PMU servers speak it (handout parts 2, 5, 6). */
+  pmu: {
+    messagesMin: {
+      doc: 'Fewest messages "This is PMU data i" sent for CMD_short:d (n is drawn per session).',
+      format: 'positive-count',
+      default: 5,
     },
+    messagesMax: {
+      doc: 'Most messages sent for CMD_short:d; equal to messagesMin for a fixed n.',
+      format: 'positive-count',
+      default: 15,
+    },
+    maxIntervalSeconds: {
+      doc: 'Largest d accepted in CMD_short:d.',
+      format: 'seconds',
+      default: 10,
+    },
+    maxCommandBytes: {
+      doc: 'Longest command accepted, in bytes.',
+      format: 'positive-count',
+      default: 64,
+    },
+    idleTimeoutMs: {
+      doc: 'A client that sends no complete command within this time gets an ERROR line.',
+      format: 'positive-count',
+      default: 10000,
+    },
+    floodBytes: {
+      doc: 'Size of the CMD_floodme text, in bytes.',
+      format: 'positive-count',
+      default: 1024 * 1024,
+    },
+    floodSeed: {
+      doc: 'Seed of the generated flood text: the same seed and size give the same bytes.',
+      format: 'count',
+      default: 3,
+    },
+  },
+  lab: {
     pmuTcp: {
       host: { doc: 'Address the PMU TCP emulator listens on.', format: 'ip-address', default: '127.0.0.1' },
       port: { doc: 'Port of the PMU TCP emulator.', format: 'tcp-port', default: 5003 },

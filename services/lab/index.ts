@@ -21,19 +21,20 @@ interface Part {
   counters?: object;
 }
 
-/** The `lab` service: the four emulated course servers, built from `lab.*`. */
+/** The `lab` service: the four emulated course servers, built from `lab.*` and `pmu.*`. */
 export const createService: ServiceFactory = (config: Config, logger: Logger, options): Service => {
   const { lab } = config;
+  const protocol = config.pmu;
   const parts: LabPart[] = options.only ? [options.only].filter(isLabPart) : [...LAB_PARTS];
   const needsFlood = parts.includes('pmu-tcp') || parts.includes('pmu-ws');
   const pmu: PmuResponderOptions & { maxIntervalSeconds: number; maxCommandBytes: number; idleTimeoutMs: number } = {
-    messagesMin: lab.pmu.messagesMin,
-    messagesMax: lab.pmu.messagesMax,
-    floodText: needsFlood ? floodText(lab.pmu.floodBytes, lab.pmu.floodSeed) : Buffer.alloc(0),
+    messagesMin: protocol.messagesMin,
+    messagesMax: protocol.messagesMax,
+    floodText: needsFlood ? floodText(protocol.floodBytes, protocol.floodSeed) : Buffer.alloc(0),
     random: Math.random,
-    maxIntervalSeconds: lab.pmu.maxIntervalSeconds,
-    maxCommandBytes: lab.pmu.maxCommandBytes,
-    idleTimeoutMs: lab.pmu.idleTimeoutMs,
+    maxIntervalSeconds: protocol.maxIntervalSeconds,
+    maxCommandBytes: protocol.maxCommandBytes,
+    idleTimeoutMs: protocol.idleTimeoutMs,
   };
 
   const build: Record<LabPart, () => Part> = {

@@ -125,9 +125,9 @@ describe('configuration', () => {
   });
 
   it('checks settings against each other', () => {
-    const file = configFile({ lab: { pmu: { messagesMin: 9, messagesMax: 3 } } });
+    const file = configFile({ pmu: { messagesMin: 9, messagesMax: 3 } });
     expect(configProblem(() => loadConfig({ configFile: file, env: {} }))).toContain(
-      'lab.pmu.messagesMin (9) must not exceed lab.pmu.messagesMax (3)',
+      'pmu.messagesMin (9) must not exceed pmu.messagesMax (3)',
     );
   });
 

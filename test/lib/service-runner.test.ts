@@ -14,7 +14,7 @@ interface Spawned {
 
 /** Starts `socklab service lab` as pm2 would: a child with an IPC channel, JSON log lines on stdout. */
 function spawnService(extra: string[] = []): Spawned {
-  const child = fork(CLI, ['service', 'lab', ...ZERO_PORTS, '--lab.pmu.messagesMin', '3', '--lab.pmu.messagesMax', '3', ...extra], {
+  const child = fork(CLI, ['service', 'lab', ...ZERO_PORTS, '--pmu.messagesMin', '3', '--pmu.messagesMax', '3', ...extra], {
     env: withoutSocklabVariables(process.env),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
