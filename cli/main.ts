@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isSocklabError } from '../lib/errors.js';
 import { registerBasicsCommands } from './commands/basics.js';
+import { registerCertCommands } from './commands/cert.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerMcastCommands } from './commands/mcast.js';
 import { registerPdcCommand } from './commands/pdc.js';
@@ -37,6 +38,7 @@ function buildProgram(context: CliContext): Command {
   registerProberCommands(program, context);
   registerMcastCommands(program, context);
   registerRecorderCommands(program, context);
+  registerCertCommands(program, context);
   registerWsCommand(program, context);
   registerServiceCommands(program, context);
   registerConfigCommands(program, context);

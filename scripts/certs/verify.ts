@@ -1,0 +1,119 @@
+import net from 'node:net';
+import forge from 'node-forge';
+import { isSocklabError, socklabError } from '../../lib/errors.js';
+import { WEAK_KEY_WARNING } from './key.js';
+import { readPem } from './files.js';
+import { altNamesOf, describeName } from './names.js';
+
+export interface VerifyOptions {
+  certFile: string;
+  caFile: string;
+  keyFile?: string;
+  host?: string;
+  now?: Date;
+}
+
+/** SPEC's `cert verify --json` shape, plus warnings that do not make it fail. */
+export interface VerifyReport {
+  ok: boolean;
+  subject: string;
+  issuer: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  keyMatches: boolean | null;
+  problems: string[];
+  warnings: string[];
+}
+
+const SHA1_WITH_RSA = '1.2.840.113549.1.1.5';
+
+function parseCertificate(file: string, what: string): forge.pki.Certificate {
+  try {
+    return forge.pki.certificateFromPem(readPem(file, what));
+  } catch (error) {
+    if (isSocklabError(error)) throw error;
+    throw socklabError('SOCKLAB_ERR_USAGE', `${file} is not a PEM certificate with an RSA key`);
+  }
+}
+
+function namesHost(certificate: forge.pki.Certificate, host: string): boolean {
+  const extension = certificate.getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | null;
+  const sans = altNamesOf(extension ? [{ name: 'subjectAltName', altNames: extension.altNames ?? [] }] : []);
+  if (net.isIP(host)) return sans.some((name) => name.type === 7 && name.ip === host);
+  const matches = (pattern: string) =>
+    pattern.toLowerCase() === host.toLowerCase() ||
+    (pattern.startsWith('*.') && host.toLowerCase().endsWith(pattern.slice(1).toLowerCase()) && host.split('.').length === pattern.split('.').length);
+  const dnsNames = sans.filter((name) => name.type === 2).map((name) => name.value!);
+  if (dnsNames.length > 0) return dnsNames.some(matches);
+  const cn = certificate.subject.getField('CN') as { value?: string } | null;
+  return cn?.value ? matches(cn.value) : false; // RFC 6125 §6.4.4: the CN only when there is no SAN
+}
+
+/**
+ * Checks a certificate the way a TLS client would before the grader connects: signed by the CA,
+ * the CA really a CA, valid now, for this key, naming this host; warns about weak keys and SHA-1.
+ */
+export function verifyCertificate(options: VerifyOptions): VerifyReport {
+  const now = options.now ?? new Date();
+  const certificate = parseCertificate(options.certFile, 'certificate');
+  const ca = parseCertificate(options.caFile, 'CA certificate');
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  if (!certificate.isIssuer(ca)) { // forge: child.isIssuer(parent)
+    problems.push(`not issued by this CA: its issuer is ${describeName(certificate.issuer.attributes)}, the CA is ${describeName(ca.subject.attributes)}`);
+  } else {
+    let signed = false;
+    try {
+      signed = ca.verify(certificate);
+    } catch {
+      signed = false;
+    }
+    if (!signed) problems.push("the signature does not verify with the CA's key");
+  }
+  const constraints = ca.getExtension('basicConstraints') as { cA?: boolean } | null;
+  if (!constraints?.cA) problems.push('the CA certificate is not a CA (no basicConstraints CA:TRUE)');
+  const caUsage = ca.getExtension('keyUsage') as { keyCertSign?: boolean } | null;
+  if (caUsage && !caUsage.keyCertSign) problems.push('the CA certificate may not sign certificates (keyUsage without keyCertSign)');
+  for (const [what, subject] of [
+    ['certificate', certificate],
+    ['CA certificate', ca],
+  ] as const) {
+    if (now < subject.validity.notBefore) problems.push(`the ${what} is not valid before ${subject.validity.notBefore.toISOString()}`);
+    if (now > subject.validity.notAfter) problems.push(`the ${what} expired on ${subject.validity.notAfter.toISOString()}`);
+  }
+
+  let keyMatches: boolean | null = null;
+  if (options.keyFile) {
+    try {
+      const key = forge.pki.privateKeyFromPem(readPem(options.keyFile, 'private key')) as forge.pki.rsa.PrivateKey;
+      const publicKey = certificate.publicKey as forge.pki.rsa.PublicKey;
+      keyMatches = key.n.equals(publicKey.n) && key.e.equals(publicKey.e);
+    } catch (error) {
+      if (isSocklabError(error)) throw error;
+      problems.push(`${options.keyFile} is not an RSA private key in PEM`);
+      keyMatches = false;
+    }
+    if (keyMatches === false && problems.every((problem) => !problem.startsWith(options.keyFile!))) {
+      problems.push(`the key ${options.keyFile} does not match the certificate`);
+    }
+  }
+  if (options.host && !namesHost(certificate, options.host)) problems.push(`the certificate does not name the host ${options.host}`);
+
+  const bits = (certificate.publicKey as forge.pki.rsa.PublicKey).n.bitLength();
+  if (bits < 2048) warnings.push(`${bits}-bit key: ${WEAK_KEY_WARNING}`);
+  if (certificate.siginfo.algorithmOid === SHA1_WITH_RSA) warnings.push('signed with SHA-1, which current clients refuse');
+
+  return {
+    ok: problems.length === 0,
+    subject: describeName(certificate.subject.attributes),
+    issuer: describeName(certificate.issuer.attributes),
+    serial: certificate.serialNumber,
+    notBefore: certificate.validity.notBefore.toISOString(),
+    notAfter: certificate.validity.notAfter.toISOString(),
+    keyMatches,
+    problems,
+    warnings,
+  };
+}
