@@ -5,7 +5,7 @@ import { registerBasicsCommands } from './commands/basics.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerMcastCommands } from './commands/mcast.js';
-import { registerPdcCommand } from './commands/pdc.js';
+import { registerPdcCommands } from './commands/pdc.js';
 import { registerProberCommands } from './commands/prober.js';
 import { registerRecorderCommands } from './commands/recorder.js';
 import { registerResetCommand } from './commands/reset.js';
@@ -33,7 +33,7 @@ function buildProgram(context: CliContext): Command {
     .showSuggestionAfterError()
     .addHelpText('after', FOOTER);
   registerBasicsCommands(program);
-  registerPdcCommand(program, context);
+  registerPdcCommands(program, context);
   registerResetCommand(program, context);
   registerProberCommands(program, context);
   registerMcastCommands(program, context);

@@ -189,6 +189,20 @@ const schemaWithoutSources = {
       },
       ttl: { doc: 'Multicast TTL of `socklab mcast send`.', format: 'ttl', default: 1 },
     },
+    tls: {
+      host: { doc: 'TLS PMU that `socklab tls` talks to (handout part 6).', format: 'host', default: '127.0.0.1' },
+      port: { doc: 'Port of that TLS PMU.', format: 'tcp-port', default: 5007 },
+      ca: {
+        doc: 'CA certificate that signed the server\'s (the course\'s cacert.pem; locally, the local CA).',
+        format: 'file-path',
+        default: 'certs/local-ca/cacert.pem',
+      },
+      servername: {
+        doc: 'Name the server certificate must carry (SNI and host check); "" for the host itself.',
+        format: 'text',
+        default: 'localhost',
+      },
+    },
     timeoutSeconds: {
       doc: 'A client gives up when the server sends nothing for this long.',
       format: 'seconds',
@@ -205,6 +219,13 @@ const schemaWithoutSources = {
       format: 'text',
       default: '',
       sensitive: true,
+    },
+    maxConnections: { doc: 'TCP connections at once, handshakes included; more are closed at once.', format: 'positive-count', default: 500 },
+    handshakeTimeoutMs: { doc: 'A client that has not finished its TLS handshake by then is cut.', format: 'positive-count', default: 10000 },
+    localCa: {
+      doc: 'Local profile: folder of the local CA that `npm start` creates to sign the TLS PMU certificate when tlsPmu.key and tlsPmu.cert do not exist.',
+      format: 'file-path',
+      default: 'certs/local-ca',
     },
   },
   recorder: {

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/index.js';
 import { SERVICES } from '../services/registry.js';
 import type { ServiceOptions } from '../services/service.js';
-import { describeError, socklabError } from './errors.js';
+import { describeError, isSocklabError, socklabError } from './errors.js';
 import { rotateLogs } from './log-rotation.js';
 import { closeLogger, createLogger, type Logger } from './logger.js';
 import { resolveProjectPath } from './paths.js';
@@ -80,9 +80,10 @@ export async function runService(name: string, loaded: LoadedConfig, options: Se
     const endpoints = await service.start();
     logger.info('ready', { profile: loaded.profile, endpoints });
   } catch (error) {
+    // A configuration problem (missing key file, …) exits 2 like every configuration error.
     logger.error('could not start', { error: describeError(error) });
     await service.close().catch(() => undefined);
-    return exit(1);
+    return exit(isSocklabError(error) ? error.exitCode : 1);
   }
   process.send?.('ready');
   return new Promise<never>(() => undefined);

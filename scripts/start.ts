@@ -1,13 +1,24 @@
 import { loadConfig } from '../config/index.js';
 import { formatHostPort } from '../lib/address.js';
 import { describeError, isSocklabError } from '../lib/errors.js';
+import { resolveProjectPath } from '../lib/paths.js';
 import { SERVICES } from '../services/registry.js';
+import { ensureLocalServerCertificate } from './certs/local.js';
 import { ECOSYSTEM, pm2 } from './pm2.js';
 
 /** `npm start`: the services under pm2 on the local profile, then where they listen and how to watch them. */
 function main(): number {
   process.env.SOCKLAB_PROFILE ??= 'local';
   const { config, profile } = loadConfig();
+  if (profile === 'local') {
+    // The TLS PMU must start on a fresh machine: a local CA signs a server certificate once.
+    const made = ensureLocalServerCertificate({
+      keyFile: resolveProjectPath(config.tlsPmu.key),
+      certFile: resolveProjectPath(config.tlsPmu.cert),
+      caDir: resolveProjectPath(config.tlsPmu.localCa),
+    });
+    for (const file of made) process.stdout.write(`made ${file}\n`);
+  }
   const status = pm2(['start', ECOSYSTEM]);
   if (status !== 0) return status;
   const running = Object.entries(SERVICES).filter(([, service]) => !service.profiles || service.profiles.includes(profile));
@@ -21,6 +32,10 @@ function main(): number {
     'mcast-recorder': [
       `records ${config.recorder.groups.join(', ')} port ${config.recorder.port} via ${config.recorder.iface || 'the default interface'} into ${config.recorder.db}`,
       'read it: npx socklab recorder stats | query | export',
+    ],
+    'tls-pmu': [
+      `TLS PMU             tls://${formatHostPort(config.tlsPmu.host, config.tlsPmu.port)} (${config.tlsPmu.cert})`,
+      'try it: npx socklab tls CMD_short:0',
     ],
     'reset-prober': [
       `probes ${config.prober.hosts.join(', ')} port ${config.prober.port} every ${config.prober.intervalSeconds} s into ${config.prober.db}`,

@@ -20,6 +20,10 @@ export const SERVICES: Record<string, ServiceEntry> = {
     description: 'joins recorder.groups and records every datagram into SQLite, in batched transactions',
     load: () => import('./mcast-recorder/index.js'),
   },
+  'tls-pmu': {
+    description: 'the graded part 6 server: the PMU protocol over TLS 1.2/1.3 with the key and CA-signed certificate of tlsPmu.*',
+    load: () => import('./tls-pmu/index.js'),
+  },
   'reset-prober': {
     description: 'every prober.intervalSeconds, a RESET exchange per address family; SQLite store and a log line per probe (Q17)',
     // Its objects live a few milliseconds (sockets of one probe): with V8's default, the young

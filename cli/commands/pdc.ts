@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { PdcResult } from '../../lib/clients/pdc.js';
+import { socklabError } from '../../lib/errors.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
 
@@ -9,50 +12,98 @@ interface PdcFlags {
   recvSize?: number;
 }
 
-export function registerPdcCommand(program: Command, context: CliContext): void {
-  program
-    .command('pdc')
-    .argument('<command>', 'CMD_short:d (d seconds between two sends) or CMD_floodme')
-    .description('part 2: send a command to the PMU over TCP (IPv4) and print every message on its own line')
-    .addOption(formatOption('--host <host>', 'PMU host (default: the profile\'s client.pmuTcp.host)', 'host'))
-    .addOption(formatOption('--port <port>', 'PMU port (default: client.pmuTcp.port, 5003)', 'tcp-port'))
-    .addOption(formatOption('--timeout <seconds>', 'give up when the server sends nothing for this long', 'seconds'))
-    .addOption(formatOption('--recv-size <bytes>', 'read at most this many bytes per read, like recv(N) (Q16)', 'positive-count'))
-    .addHelpText(
-      'after',
-      `
+interface TlsFlags extends PdcFlags {
+  ca?: string;
+  servername?: string;
+  insecure?: boolean;
+}
+
+const MEASURES = `
 Prints the messages on stdout (the flood as it arrives) and one summary line on stderr: messages
 (Q10), reads = data events or recv() calls (Q16), segments with payload from the server as the
-kernel counted them (TCP_INFO tcpi_data_segs_in, Q11 and Q14), bytes and time. --json prints
-{command, transport, messages, reads, bytes, segments, durationMs}.
+kernel counted them (TCP_INFO tcpi_data_segs_in, Q11 and Q14), bytes and time.`;
+
+function summary(command: string, result: PdcResult): string {
+  const segments = result.segments === null ? `segments unknown (${result.segmentsNote})` : `${result.segments} segments with payload from the server`;
+  const messages = command === 'CMD_floodme' ? '1 flood text' : `${result.messages.length} messages`;
+  const session = result.tls ? `${result.tls.version} ${result.tls.cipher}, server ${result.tls.subject}, ` : '';
+  return `${session}${messages}, ${result.reads} reads, ${segments}, ${result.bytes} bytes, ${result.durationMs} ms\n`;
+}
+
+function clientOptions(command: Command, what: string, defaultPort: string): Command {
+  return command
+    .argument('<command>', 'CMD_short:d (d seconds between two sends) or CMD_floodme')
+    .addOption(formatOption('--host <host>', `${what} host (default: the profile's)`, 'host'))
+    .addOption(formatOption('--port <port>', `${what} port (default: ${defaultPort})`, 'tcp-port'))
+    .addOption(formatOption('--timeout <seconds>', 'give up when the server sends nothing for this long', 'seconds'))
+    .addOption(formatOption('--recv-size <bytes>', 'read at most this many bytes per read, like recv(N) (Q16)', 'positive-count'));
+}
+
+export function registerPdcCommands(program: Command, context: CliContext): void {
+  const run = async (cmd: Command, command: string, flags: TlsFlags, tlsOptions: boolean): Promise<void> => {
+    const settings = tlsOptions
+      ? { 'client.tls.host': flags.host, 'client.tls.port': flags.port, 'client.tls.ca': flags.ca, 'client.tls.servername': flags.servername }
+      : { 'client.pmuTcp.host': flags.host, 'client.pmuTcp.port': flags.port };
+    const { config } = await context.config(cmd, settingOverrides({ ...settings, 'client.timeoutSeconds': flags.timeout }));
+    const json = context.globals(cmd).json === true;
+    const { runPdc } = await import('../../lib/clients/pdc.js');
+    const { resolveProjectPath } = await import('../../lib/paths.js');
+    let tls: { ca?: Buffer; servername?: string; rejectUnauthorized: boolean } | undefined;
+    if (tlsOptions) {
+      if (flags.insecure) process.stderr.write('warning: --insecure: the server certificate is not checked; anyone could be answering\n');
+      let ca: Buffer | undefined;
+      if (!flags.insecure) {
+        try {
+          ca = readFileSync(resolveProjectPath(config.client.tls.ca));
+        } catch {
+          throw socklabError('SOCKLAB_ERR_USAGE', `cannot read the CA certificate ${config.client.tls.ca} (give it with --ca, e.g. the course's cacert.pem)`);
+        }
+      }
+      tls = { ca, servername: config.client.tls.servername || undefined, rejectUnauthorized: !flags.insecure };
+    }
+    const target = tlsOptions ? config.client.tls : config.client.pmuTcp;
+    const result = await runPdc({
+      host: target.host,
+      port: target.port,
+      command,
+      timeoutMs: config.client.timeoutSeconds * 1000,
+      recvSize: flags.recvSize,
+      tls,
+      floodSink: json ? undefined : process.stdout,
+      onItem: json
+        ? undefined
+        : (item) => process.stdout.write(item.kind === 'message' ? `${item.text}\n` : `[unexpected data] ${JSON.stringify(item.text)}\n`),
+    });
+    if (json) printJson(result);
+    else process.stderr.write(summary(command, result));
+  };
+
+  clientOptions(program.command('pdc'), 'PMU', 'client.pmuTcp.port, 5003')
+    .description('part 2: send a command to the PMU over TCP (IPv4) and print every message on its own line')
+    .addHelpText(
+      'after',
+      `${MEASURES} --json prints {command, transport, messages, reads, bytes, segments, durationMs}.
 
 Examples:
   socklab pdc CMD_short:0
   socklab pdc CMD_short:1 --json
   socklab pdc CMD_floodme --recv-size 1024 > flood.txt`,
     )
-    .action(async (command: string, flags: PdcFlags, cmd: Command) => {
-      const loaded = await context.config(
-        cmd,
-        settingOverrides({ 'client.pmuTcp.host': flags.host, 'client.pmuTcp.port': flags.port, 'client.timeoutSeconds': flags.timeout }),
-      );
-      const { client } = loaded.config;
-      const json = context.globals(cmd).json === true;
-      const { runPdc } = await import('../../lib/clients/pdc.js');
-      const result = await runPdc({
-        host: client.pmuTcp.host,
-        port: client.pmuTcp.port,
-        command,
-        timeoutMs: client.timeoutSeconds * 1000,
-        recvSize: flags.recvSize,
-        floodSink: json ? undefined : process.stdout,
-        onItem: json
-          ? undefined
-          : (item) => process.stdout.write(item.kind === 'message' ? `${item.text}\n` : `[unexpected data] ${JSON.stringify(item.text)}\n`),
-      });
-      if (json) return printJson(result);
-      const segments = result.segments === null ? `segments unknown (${result.segmentsNote})` : `${result.segments} segments with payload from the server`;
-      const messages = command === 'CMD_floodme' ? '1 flood text' : `${result.messages.length} messages`;
-      process.stderr.write(`${messages}, ${result.reads} reads, ${segments}, ${result.bytes} bytes, ${result.durationMs} ms\n`);
-    });
+    .action((command: string, flags: PdcFlags, cmd: Command) => run(cmd, command, flags, false));
+
+  clientOptions(program.command('tls'), 'TLS PMU', 'client.tls.port, 5007')
+    .description('part 6: the PDC over TLS: checks the server certificate against the CA, then as `pdc`')
+    .option('--ca <file>', 'CA certificate to trust (default client.tls.ca; the course\'s cacert.pem)')
+    .option('--servername <name>', 'name the certificate must carry (default client.tls.servername)')
+    .option('--insecure', 'do not check the server certificate (warned)')
+    .addHelpText(
+      'after',
+      `${MEASURES} It adds the TLS version, the cipher suite agreed and the server certificate's subject
+(Q26–Q29); --json adds them as a "tls" object. Segments include the handshake's.
+
+Examples:
+  socklab tls CMD_short:0                          # the local TLS PMU, checked against the local CA
+  socklab tls CMD_short:0 --ca certs/cacert.pem --servername 123456`,
+    )
+    .action((command: string, flags: TlsFlags, cmd: Command) => run(cmd, command, flags, true));
 }

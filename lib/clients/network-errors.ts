@@ -16,6 +16,13 @@ export function connectionError(error: NodeJS.ErrnoException, host: string, port
       return socklabError('SOCKLAB_ERR_NETWORK', `${target} is unreachable from this machine (${error.code})`);
     case 'ECONNRESET':
       return socklabError('SOCKLAB_ERR_NETWORK', `connection to ${target} reset by the server`);
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return socklabError('SOCKLAB_ERR_NETWORK', `the certificate of ${target} is not trusted: ${error.message} (give the CA with --ca, or --insecure to skip the check)`);
     default:
       return socklabError('SOCKLAB_ERR_NETWORK', `connection to ${target} failed: ${error.message}`);
   }

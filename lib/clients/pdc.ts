@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { socklabError } from '../errors.js';
@@ -21,12 +22,24 @@ export interface PdcOptions {
   onItem?: (item: StreamItem) => void;
   /** For CMD_floodme: write the text here as it arrives (with back-pressure) instead of collecting it. */
   floodSink?: Writable;
+  /** Speak TLS (handout part 6): the CA to trust, the name to check, or no check at all. */
+  tls?: { ca?: Buffer; servername?: string; rejectUnauthorized: boolean };
+}
+
+/** What the TLS handshake settled (Q26–Q29). */
+export interface TlsSession {
+  version: string | null;
+  cipher: string | null;
+  /** The server certificate's subject. */
+  subject: string | null;
+  authorized: boolean;
+  authorizationError: string | null;
 }
 
 /** SPEC's `pdc` JSON shape, plus what did not parse as a message. */
 export interface PdcResult {
   command: string;
-  transport: 'tcp';
+  transport: 'tcp' | 'tls';
   messages: string[];
   reads: number;
   bytes: number;
@@ -35,6 +48,18 @@ export interface PdcResult {
   unexpected: string[];
   /** Why `segments` is null. */
   segmentsNote?: string;
+  tls?: TlsSession;
+}
+
+function describeSession(socket: tls.TLSSocket): TlsSession {
+  const subject = socket.getPeerCertificate().subject as Record<string, string> | undefined;
+  return {
+    version: socket.getProtocol(),
+    cipher: socket.getCipher()?.name ?? null,
+    subject: subject ? Object.entries(subject).map(([key, value]) => `${key}=${value}`).join(', ') : null,
+    authorized: socket.authorized,
+    authorizationError: socket.authorizationError ? String(socket.authorizationError) : null,
+  };
 }
 
 const ERROR_REPLY = Buffer.from('ERROR: ');
@@ -65,10 +90,27 @@ export function runPdc(options: PdcOptions): Promise<PdcResult> {
   };
 
   return new Promise<PdcResult>((resolve, reject) => {
+    let session: TlsSession | undefined;
     // allowHalfOpen: after the server's FIN our side stays open, so TCP_INFO can still be read.
-    const socket = net.connect({ host: options.host, port: options.port, family: 4, allowHalfOpen: true }, () => {
-      socket.write(options.command);
-    });
+    const socket: net.Socket = options.tls
+      ? tls.connect(
+          {
+            host: options.host,
+            port: options.port,
+            ca: options.tls.ca,
+            servername: net.isIP(options.tls.servername ?? options.host) ? undefined : (options.tls.servername ?? options.host),
+            checkServerIdentity: options.tls.servername ? (_host, cert) => tls.checkServerIdentity(options.tls!.servername!, cert) : undefined,
+            rejectUnauthorized: options.tls.rejectUnauthorized,
+            minVersion: 'TLSv1.2',
+          },
+          () => {
+            session = describeSession(socket as tls.TLSSocket);
+            socket.write(options.command);
+          },
+        )
+      : net.connect({ host: options.host, port: options.port, family: 4, allowHalfOpen: true }, () => {
+          socket.write(options.command);
+        });
     let failed = false;
     const fail = (error: Error): void => {
       if (failed) return;
@@ -115,7 +157,7 @@ export function runPdc(options: PdcOptions): Promise<PdcResult> {
       if (!flood) take([...splitter.push(decoder.end()), ...splitter.end()]);
       resolve({
         command: options.command,
-        transport: 'tcp',
+        transport: options.tls ? 'tls' : 'tcp',
         messages,
         reads,
         bytes,
@@ -123,6 +165,7 @@ export function runPdc(options: PdcOptions): Promise<PdcResult> {
         durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
         unexpected,
         ...(note ? { segmentsNote: note } : {}),
+        ...(session ? { tls: session } : {}),
       });
     });
   });

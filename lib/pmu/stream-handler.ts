@@ -56,6 +56,7 @@ export class PmuStreamHandler {
     this.sessions.add(session);
     const startedAt = performance.now();
     const peer = peerOf(socket);
+    const described = this.describe(socket); // now: once closed, a TLS socket no longer tells its version
     const reader = new CommandReader(this.options.maxCommandBytes);
     let commandText: string | undefined;
     let outcome = 'closed by peer before a command';
@@ -129,7 +130,7 @@ export class PmuStreamHandler {
           messages: sent.messages,
           bytes: sent.bytes,
           durationMs: Math.round(performance.now() - startedAt),
-          ...this.describe(socket),
+          ...described,
         });
       };
       if (session.response) void session.response.done.then((result) => ((sent = result), finish()));

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../../config/schema.js';
+import { formatHostPort } from '../../lib/address.js';
+import { socklabError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { resolveProjectPath } from '../../lib/paths.js';
+import { floodText } from '../../lib/pmu/flood.js';
+import { once, type Service, type ServiceFactory } from '../service.js';
+import { TlsPmuServer } from './server.js';
+
+const DRAIN_MS = 1000;
+
+const WALKTHROUGH =
+  'make your key with `npx socklab cert key --id CAMIPRO`, your request with `npx socklab cert csr --id CAMIPRO`, ' +
+  'send certs/CAMIPRO.csr to the course, save the certificate it returns as certs/CAMIPRO.cert.pem, check it with ' +
+  '`npx socklab cert verify --cert certs/CAMIPRO.cert.pem --ca certs/cacert.pem --key certs/CAMIPRO_key.pem`, ' +
+  'then set tlsPmu.key and tlsPmu.cert to those files';
+
+function readKeyMaterial(setting: string, file: string): Buffer {
+  try {
+    return readFileSync(resolveProjectPath(file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw socklabError('SOCKLAB_ERR_CONFIG', `${setting} ${file} cannot be read (${code}): ${WALKTHROUGH}`);
+  }
+}
+
+/** The `tls-pmu` service: the PMU of part 2 over TLS, built from `tlsPmu.*` and `pmu.*`. */
+export const createService: ServiceFactory = (config: Config, logger: Logger): Service => {
+  const { tlsPmu, pmu } = config;
+  let server: TlsPmuServer | undefined;
+  return {
+    async start() {
+      const key = readKeyMaterial('tlsPmu.key', tlsPmu.key);
+      const cert = readKeyMaterial('tlsPmu.cert', tlsPmu.cert);
+      server = new TlsPmuServer(
+        {
+          ...pmu,
+          host: tlsPmu.host,
+          port: tlsPmu.port,
+          key,
+          cert,
+          passphrase: tlsPmu.passphrase,
+          maxConnections: tlsPmu.maxConnections,
+          handshakeTimeoutMs: tlsPmu.handshakeTimeoutMs,
+          floodText: floodText(pmu.floodBytes, pmu.floodSeed),
+          random: Math.random,
+          commandGapMs: config.lab.pmuTcp.commandGapMs,
+          lingerMs: 2000,
+          drainMs: DRAIN_MS,
+        },
+        logger,
+      );
+      const { port } = await server.listen();
+      return [`tls-pmu tls://${formatHostPort(tlsPmu.host, port)} (${tlsPmu.cert})`];
+    },
+    close: once(async () => {
+      await server?.close();
+    }),
+  };
+};
