@@ -10,6 +10,8 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'reset-runs': () => import('./reset-runs.js'),
   'prober-soak': () => import('./prober-soak.js'),
   'recorder-burst': () => import('./recorder-burst.js'),
+  'tls-handshakes': () => import('./tls-handshakes.js'),
+  'cert-key': () => import('./cert-key.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

@@ -16,7 +16,7 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv) {
 describe('pm2 ecosystem (npm start / npm stop)', () => {
   it('declares one fork-mode app per service with readiness, bounded shutdown, back-off and dated logs', () => {
     const { apps } = require(path.join(projectRoot, 'ecosystem.config.js')) as { apps: Array<Record<string, unknown>> };
-    expect(apps.map((app) => app.name)).toEqual(['lab', 'mcast-recorder', 'reset-prober']);
+    expect(apps.map((app) => app.name)).toEqual(['lab', 'mcast-recorder', 'tls-pmu', 'reset-prober']);
     for (const app of apps) {
       expect(app).toMatchObject({ exec_mode: 'fork', instances: 1, wait_ready: true, cwd: projectRoot, args: ['service', app.name] });
       expect(app.kill_timeout).toBeGreaterThan(5000); // above service.shutdownTimeoutMs
@@ -36,6 +36,7 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
         lab: { pmuTcp: { port: 0 }, pmuUdp: { port: 0 }, tv: { port: 0 }, pmuWs: { port: 0 } },
         prober: { db: path.join(home, 'prober.db'), port: 9, timeoutMs: 50, maxRounds: 2 },
         recorder: { db: path.join(home, 'recorder.db'), port: 0 },
+        tlsPmu: { port: 0, key: path.join(home, 'server_key.pem'), cert: path.join(home, 'server.cert.pem'), localCa: path.join(home, 'ca') },
       }),
     );
     const env = { ...withoutSocklabVariables(process.env), PM2_HOME: home, SOCKLAB_CONFIG: overlay };
@@ -46,12 +47,14 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     const started = run(path.join(projectRoot, 'dist', 'scripts', 'start.js'), [], env);
     expect(started.status, started.stderr).toBe(0);
     expect(started.stdout).toContain('socklab is running under pm2 (profile local)');
+    expect(started.stdout).toContain(`made ${path.join(home, 'server.cert.pem')}`); // the local CA signed a server certificate
     expect(started.stdout).toContain('npx pm2 logs');
 
     const list = JSON.parse(run(PM2, ['jlist'], env).stdout) as Array<{ name: string; pm2_env: { status: string } }>;
     expect(list.map((app) => [app.name, app.pm2_env.status])).toEqual([
       ['lab', 'online'],
       ['mcast-recorder', 'online'],
+      ['tls-pmu', 'online'],
       ['reset-prober', 'online'],
     ]);
 
