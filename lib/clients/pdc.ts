@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { socklabError } from '../errors.js';
 import { FLOOD_COMMAND } from '../pmu/command.js';
 import { PmuMessageSplitter, type StreamItem } from '../pmu/splitter.js';
-import { dataSegmentsIn } from '../tcp-info.js';
+import { dataSegments, dataSegmentsIn } from '../tcp-info.js';
 import { connectionError } from './network-errors.js';
 import { readSocket } from './recv.js';
 
@@ -34,6 +34,8 @@ export interface TlsSession {
   subject: string | null;
   authorized: boolean;
   authorizationError: string | null;
+  /** Segments with payload each way by the end of the handshake, as the client saw it (Q26). */
+  handshakeSegments: { fromServer: number | null; toServer: number | null };
 }
 
 /** SPEC's `pdc` JSON shape, plus what did not parse as a message. */
@@ -53,7 +55,9 @@ export interface PdcResult {
 
 function describeSession(socket: tls.TLSSocket): TlsSession {
   const subject = socket.getPeerCertificate().subject as Record<string, string> | undefined;
+  const handshake = dataSegments(socket);
   return {
+    handshakeSegments: { fromServer: handshake.in, toServer: handshake.out },
     version: socket.getProtocol(),
     cipher: socket.getCipher()?.name ?? null,
     subject: subject ? Object.entries(subject).map(([key, value]) => `${key}=${value}`).join(', ') : null,

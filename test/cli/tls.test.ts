@@ -50,6 +50,9 @@ describe('socklab tls and socklab service tls-pmu', () => {
     expect(plain.stderr).toMatch(/^TLSv1\.3 TLS_AES_256_GCM_SHA384, server O=socklab, CN=localhost, 3 messages, /);
     const json = JSON.parse((await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--json'])).stdout) as Record<string, unknown>;
     expect(json).toMatchObject({ transport: 'tls', messages: ['This is PMU data 1', 'This is PMU data 2', 'This is PMU data 3'], tls: { version: 'TLSv1.3', authorized: true } });
+    const handshake = (json.tls as { handshakeSegments: { fromServer: number; toServer: number } }).handshakeSegments;
+    expect(handshake.fromServer).toBeGreaterThanOrEqual(1); // the server's flight: ServerHello … Finished
+    expect(handshake.toServer).toBeGreaterThanOrEqual(1); // at least the ClientHello
     const untrusted = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', files.certFile]);
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr).toContain('is not trusted');
