@@ -86,7 +86,7 @@ describe('certificate tooling (node-forge)', () => {
 
   it('names every problem: another CA, another key, another host, outside the validity, not a CA; warns of SHA-1 and small keys', () => {
     const folder = dir();
-    const { key, csr, ca } = studentFlow(folder);
+    const { csr, ca } = studentFlow(folder);
     const cert = path.join(folder, 'c.pem');
     signCsr({ caDir: ca, csrFile: csr, days: 30, out: cert, force: false });
     const otherCa = path.join(folder, 'other');
