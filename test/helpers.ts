@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { onTestFinished } from 'vitest';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { projectRoot } from '../lib/paths.js';
+import { PmuUdpServer, type PmuUdpServerOptions } from '../services/lab/pmu-udp-server.js';
 
 export const CLI = path.join(projectRoot, 'dist', 'cli', 'main.js');
 
@@ -109,4 +110,43 @@ export class FakeClock {
     }
     this.time = Math.max(this.time, until); // a callback may have moved time on itself
   }
+}
+
+/** The PMU protocol settings the tests share: a fixed n of 5, short timeouts. */
+export function pmuTestOptions(floodText: Buffer) {
+  return {
+    messagesMin: 5,
+    messagesMax: 5,
+    maxIntervalSeconds: 10,
+    maxCommandBytes: 64,
+    idleTimeoutMs: 2000,
+    floodText,
+    random: Math.random,
+    commandGapMs: 10,
+    lingerMs: 500,
+    drainMs: 100,
+  };
+}
+
+/** The RESET emulator on a port the system chose, closed when the test ends. */
+export async function startUdpEmulator(overrides: Partial<PmuUdpServerOptions> = {}) {
+  const { logger, lines } = memoryLogger('lab');
+  const server = closeAfter(
+    new PmuUdpServer(
+      {
+        host4: '127.0.0.1',
+        host6: '::1',
+        port: 0,
+        dropProbability: 0,
+        maxN: 1000,
+        schedule: [],
+        family: 'IPv4',
+        receiveBufferBytes: 1 << 20,
+        random: Math.random,
+        ...overrides,
+      },
+      logger,
+    ),
+  );
+  return { server, port: await server.listen(), lines };
 }

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { formatHostPort } from '../../lib/address.js';
@@ -30,26 +31,15 @@ export class PmuTcpServer {
   }
 
   async listen(): Promise<net.AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.address();
+    const address = await listen(this.server, this.options.host, this.options.port);
     this.logger.info('listening', { url: `tcp://${formatHostPort(address.address, address.port)}` });
     return address;
-  }
-
-  address(): net.AddressInfo {
-    return this.server.address() as net.AddressInfo;
   }
 
   readonly close = once(async () => {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.handler.closeAll(this.options.drainMs);
-    if (this.server.listening) await closed;
+    await closed;
   });
 }
 

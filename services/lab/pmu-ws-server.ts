@@ -2,6 +2,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatHostPort } from '../../lib/address.js';
+import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { parsePmuCommand } from '../../lib/pmu/command.js';
 import { type PmuResponderOptions, type PmuResponse, respond } from '../../lib/pmu/responder.js';
@@ -45,20 +46,9 @@ export class PmuWsServer {
   }
 
   async listen(): Promise<net.AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.http.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.address();
+    const address = await listen(this.http, this.options.host, this.options.port);
     this.logger.info('listening', { url: `ws://${formatHostPort(address.address, address.port)}` });
     return address;
-  }
-
-  address(): net.AddressInfo {
-    return this.http.address() as net.AddressInfo;
   }
 
   private onConnection(ws: WebSocket, socket: net.Socket): void {

@@ -2,6 +2,7 @@ import { constants } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { formatHostPort } from '../../lib/address.js';
+import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { peerOf, PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
@@ -77,20 +78,9 @@ export class TlsPmuServer {
   }
 
   async listen(): Promise<net.AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.address();
+    const address = await listen(this.server, this.options.host, this.options.port);
     this.logger.info('listening', { url: `tls://${formatHostPort(address.address, address.port)}`, versions: 'TLSv1.2, TLSv1.3' });
     return address;
-  }
-
-  address(): net.AddressInfo {
-    return this.server.address() as net.AddressInfo;
   }
 
   readonly close = once(async () => {

@@ -3,26 +3,14 @@ import { pmuMessage } from '../../lib/pmu/command.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import { PmuTcpServer } from '../../services/lab/pmu-tcp-server.js';
 import { PmuWsServer } from '../../services/lab/pmu-ws-server.js';
-import { closeAfter, memoryLogger, runCli } from '../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, runCli } from '../helpers.js';
 
 const FLOOD = floodText(300 * 1024, 1);
-const pmu = {
-  host: '127.0.0.1',
-  port: 0,
-  messagesMin: 5,
-  messagesMax: 5,
-  maxIntervalSeconds: 10,
-  maxCommandBytes: 64,
-  idleTimeoutMs: 2000,
-  maxConnections: 10,
-  floodText: FLOOD,
-  random: Math.random,
-  drainMs: 100,
-};
+const pmu = { ...pmuTestOptions(FLOOD), host: '127.0.0.1', port: 0, maxConnections: 10 };
 const FIVE = [1, 2, 3, 4, 5].map(pmuMessage);
 
 async function tcpEmulator(): Promise<string> {
-  const server = closeAfter(new PmuTcpServer({ ...pmu, commandGapMs: 5, lingerMs: 500 }, memoryLogger().logger));
+  const server = closeAfter(new PmuTcpServer(pmu, memoryLogger().logger));
   return String((await server.listen()).port);
 }
 

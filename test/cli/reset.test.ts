@@ -4,18 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Family } from '../../lib/address.js';
-import { PmuUdpServer } from '../../services/lab/pmu-udp-server.js';
 import { ProberStore } from '../../services/reset-prober/store.js';
-import { CLI, closeAfter, memoryLogger, runCli } from '../helpers.js';
+import { CLI, runCli, startUdpEmulator } from '../helpers.js';
 
 async function emulator(family: Family, dropProbability = 0.5): Promise<string> {
-  const server = closeAfter(
-    new PmuUdpServer(
-      { host4: '127.0.0.1', host6: '::1', port: 0, dropProbability, maxN: 1000, schedule: [], family, receiveBufferBytes: 1 << 20, random: Math.random },
-      memoryLogger().logger,
-    ),
-  );
-  return String(await server.listen());
+  return String((await startUdpEmulator({ family, dropProbability })).port);
 }
 
 const isRoot = process.getuid?.() === 0;

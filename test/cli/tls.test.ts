@@ -1,5 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import { floodText } from '../../lib/pmu/flood.js';
 import { CA_CERT } from '../../scripts/certs/ca.js';
 import { ensureLocalServerCertificate } from '../../scripts/certs/local.js';
 import { TlsPmuServer } from '../../services/tls-pmu/server.js';
-import { closeAfter, memoryLogger, runCli } from '../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, runCli } from '../helpers.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'socklab-tls-cli-'));
 const files = { keyFile: path.join(folder, 'server_key.pem'), certFile: path.join(folder, 'server.cert.pem'), caDir: path.join(folder, 'ca') };
@@ -17,22 +16,15 @@ async function server(): Promise<string> {
   const tls = closeAfter(
     new TlsPmuServer(
       {
+        ...pmuTestOptions(floodText(1000, 1)),
+        messagesMin: 3,
+        messagesMax: 3,
         host: '127.0.0.1',
         port: 0,
         key: readFileSync(files.keyFile),
         cert: readFileSync(files.certFile),
         maxConnections: 10,
         handshakeTimeoutMs: 2000,
-        messagesMin: 3,
-        messagesMax: 3,
-        maxIntervalSeconds: 10,
-        maxCommandBytes: 64,
-        commandGapMs: 10,
-        idleTimeoutMs: 2000,
-        floodText: floodText(1000, 1),
-        random: Math.random,
-        lingerMs: 200,
-        drainMs: 100,
       },
       memoryLogger().logger,
     ),

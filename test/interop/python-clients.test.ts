@@ -6,10 +6,9 @@ import { pmuMessage } from '../../lib/pmu/command.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import { PLAY } from '../../services/lab/play.js';
 import { PmuTcpServer } from '../../services/lab/pmu-tcp-server.js';
-import { PmuUdpServer } from '../../services/lab/pmu-udp-server.js';
 import { PmuWsServer } from '../../services/lab/pmu-ws-server.js';
 import { TvChannel } from '../../services/lab/tv-channel.js';
-import { closeAfter, memoryLogger } from '../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, startUdpEmulator } from '../helpers.js';
 
 // Debian's interpreter and its python3-websocket package (installed by .ci/run), as a student has them.
 const PYTHON = '/usr/bin/python3';
@@ -18,21 +17,12 @@ const run = promisify(execFile);
 const python = (script: string, args: Array<string | number>) =>
   run(PYTHON, [path.join(SCRIPTS, script), ...args.map(String)], { timeout: 20_000 });
 
-const pmu = {
-  messagesMin: 4,
-  messagesMax: 4,
-  maxIntervalSeconds: 10,
-  maxCommandBytes: 64,
-  idleTimeoutMs: 5000,
-  floodText: floodText(200_000, 3),
-  random: Math.random,
-  drainMs: 100,
-};
+const pmu = { ...pmuTestOptions(floodText(200_000, 3)), messagesMin: 4, messagesMax: 4 };
 
 describe("the handout's Python clients against the emulators", () => {
   it('part 2: the TCP PDC gets every message for d = 0 and d = 0.1, and the whole flood', async () => {
     const server = closeAfter(
-      new PmuTcpServer({ ...pmu, host: '127.0.0.1', port: 0, commandGapMs: 10, maxConnections: 10, lingerMs: 500 }, memoryLogger().logger),
+      new PmuTcpServer({ ...pmu, host: '127.0.0.1', port: 0, maxConnections: 10 }, memoryLogger().logger),
     );
     const { port } = await server.listen();
     for (const command of ['CMD_short:0', 'CMD_short:0.1']) {
@@ -45,23 +35,7 @@ describe("the handout's Python clients against the emulators", () => {
 
   it('part 3: the dual-stack RESET client finds the family the server is on', async () => {
     for (const family of ['IPv4', 'IPv6'] as const) {
-      const server = closeAfter(
-        new PmuUdpServer(
-          {
-            host4: '127.0.0.1',
-            host6: '::1',
-            port: 0,
-            dropProbability: 0.3,
-            maxN: 1000,
-            schedule: [],
-            family,
-            receiveBufferBytes: 1 << 20,
-            random: Math.random,
-          },
-          memoryLogger().logger,
-        ),
-      );
-      const port = await server.listen();
+      const { port } = await startUdpEmulator({ family, dropProbability: 0.3 });
       const { stdout } = await python('part3_reset.py', ['127.0.0.1', '::1', port]);
       expect(stdout).toMatch(new RegExp(`^OFFSET=(\\d|1\\d|20) ${family} \\d+\\n$`));
     }

@@ -6,28 +6,14 @@ import { SocklabError } from '../../../lib/errors.js';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuTcpServer } from '../../../services/lab/pmu-tcp-server.js';
-import { closeAfter, memoryLogger } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
 
 const FLOOD = floodText(512 * 1024, 9);
 
 async function emulator(messages = 8) {
   const server = closeAfter(
     new PmuTcpServer(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        messagesMin: messages,
-        messagesMax: messages,
-        maxIntervalSeconds: 10,
-        maxCommandBytes: 64,
-        commandGapMs: 5,
-        idleTimeoutMs: 2000,
-        maxConnections: 10,
-        floodText: FLOOD,
-        random: Math.random,
-        lingerMs: 500,
-        drainMs: 100,
-      },
+      { ...pmuTestOptions(FLOOD), host: '127.0.0.1', port: 0, messagesMin: messages, messagesMax: messages, maxConnections: 10 },
       memoryLogger().logger,
     ),
   );

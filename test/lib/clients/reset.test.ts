@@ -2,8 +2,7 @@ import dgram from 'node:dgram';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Family } from '../../../lib/address.js';
 import { resetExchange, resetSeries, resolveTargets } from '../../../lib/clients/reset.js';
-import { PmuUdpServer } from '../../../services/lab/pmu-udp-server.js';
-import { closeAfter, memoryLogger } from '../../helpers.js';
+import { startUdpEmulator } from '../../helpers.js';
 
 const BOTH = [
   { address: '127.0.0.1', family: 'IPv4' as const },
@@ -11,23 +10,7 @@ const BOTH = [
 ];
 
 async function emulator(family: Family, dropProbability: number): Promise<number> {
-  const server = closeAfter(
-    new PmuUdpServer(
-      {
-        host4: '127.0.0.1',
-        host6: '::1',
-        port: 0,
-        dropProbability,
-        maxN: 1000,
-        schedule: [],
-        family,
-        receiveBufferBytes: 1 << 20,
-        random: Math.random,
-      },
-      memoryLogger().logger,
-    ),
-  );
-  return server.listen();
+  return (await startUdpEmulator({ family, dropProbability })).port;
 }
 
 /** A server on ::1 and 127.0.0.1 that answers through `reply`, for the cases the emulator never makes. */

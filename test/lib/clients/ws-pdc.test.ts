@@ -5,26 +5,14 @@ import { SocklabError } from '../../../lib/errors.js';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuWsServer } from '../../../services/lab/pmu-ws-server.js';
-import { closeAfter, memoryLogger } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
 
 const FLOOD = floodText(400 * 1024, 4);
 
 async function emulator(messages = 6): Promise<string> {
   const server = closeAfter(
     new PmuWsServer(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        messagesMin: messages,
-        messagesMax: messages,
-        maxIntervalSeconds: 10,
-        maxCommandBytes: 64,
-        idleTimeoutMs: 2000,
-        maxConnections: 10,
-        floodText: FLOOD,
-        random: Math.random,
-        drainMs: 100,
-      },
+      { ...pmuTestOptions(FLOOD), host: '127.0.0.1', port: 0, messagesMin: messages, messagesMax: messages, maxConnections: 10 },
       memoryLogger().logger,
     ),
   );

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuTcpServer, type PmuTcpServerOptions } from '../../../services/lab/pmu-tcp-server.js';
-import { closeAfter, memoryLogger, tcpExchange } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, tcpExchange } from '../../helpers.js';
 
 const FLOOD = floodText(256 * 1024, 3);
 
@@ -11,22 +11,7 @@ async function startServer(overrides: Partial<PmuTcpServerOptions> = {}) {
   const { logger, lines } = memoryLogger('lab');
   const server = closeAfter(
     new PmuTcpServer(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        messagesMin: 6,
-        messagesMax: 6,
-        maxIntervalSeconds: 10,
-        maxCommandBytes: 64,
-        commandGapMs: 10,
-        idleTimeoutMs: 500,
-        maxConnections: 100,
-        floodText: FLOOD,
-        random: Math.random,
-        lingerMs: 1000,
-        drainMs: 200,
-        ...overrides,
-      },
+      { ...pmuTestOptions(FLOOD), host: '127.0.0.1', port: 0, messagesMin: 6, messagesMax: 6, idleTimeoutMs: 500, maxConnections: 100, lingerMs: 1000, drainMs: 200, ...overrides },
       logger,
     ),
   );

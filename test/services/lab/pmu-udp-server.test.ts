@@ -2,32 +2,13 @@ import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { Family } from '../../../lib/address.js';
 import { parseOffsetReply } from '../../../lib/reset.js';
-import { PmuUdpServer, type PmuUdpServerOptions } from '../../../services/lab/pmu-udp-server.js';
-import { closeAfter, FakeClock, memoryLogger } from '../../helpers.js';
+import type { PmuUdpServerOptions } from '../../../services/lab/pmu-udp-server.js';
+import { FakeClock, startUdpEmulator } from '../../helpers.js';
 
 const ALL_DAY = (family: Family) => [{ from: '00:00', to: '24:00', family }];
 
-async function startServer(overrides: Partial<PmuUdpServerOptions> = {}) {
-  const { logger, lines } = memoryLogger('lab');
-  const server = closeAfter(
-    new PmuUdpServer(
-      {
-        host4: '127.0.0.1',
-        host6: '::1',
-        port: 0,
-        dropProbability: 0,
-        maxN: 1000,
-        schedule: ALL_DAY('IPv4'),
-        family: 'schedule',
-        receiveBufferBytes: 1 << 20,
-        random: Math.random,
-        ...overrides,
-      },
-      logger,
-    ),
-  );
-  const port = await server.listen();
-  return { server, port, lines };
+function startServer(overrides: Partial<PmuUdpServerOptions> = {}) {
+  return startUdpEmulator({ schedule: ALL_DAY('IPv4'), family: 'schedule', ...overrides });
 }
 
 /** Sends each payload from one socket of `family`; collects what comes back within `waitMs`. */

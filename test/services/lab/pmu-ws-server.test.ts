@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuWsServer, type PmuWsServerOptions } from '../../../services/lab/pmu-ws-server.js';
-import { closeAfter, memoryLogger } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
 
 const FLOOD = floodText(300 * 1024, 5);
 
@@ -11,20 +11,7 @@ async function startServer(overrides: Partial<PmuWsServerOptions> = {}) {
   const { logger, lines } = memoryLogger('lab');
   const server = closeAfter(
     new PmuWsServer(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        messagesMin: 5,
-        messagesMax: 5,
-        maxIntervalSeconds: 10,
-        maxCommandBytes: 64,
-        idleTimeoutMs: 500,
-        maxConnections: 100,
-        floodText: FLOOD,
-        random: Math.random,
-        drainMs: 200,
-        ...overrides,
-      },
+      { ...pmuTestOptions(FLOOD), host: '127.0.0.1', port: 0, idleTimeoutMs: 500, maxConnections: 100, drainMs: 200, ...overrides },
       logger,
     ),
   );

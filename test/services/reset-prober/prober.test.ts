@@ -2,38 +2,25 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PmuUdpServer } from '../../../services/lab/pmu-udp-server.js';
 import { ResetProber } from '../../../services/reset-prober/prober.js';
 import { buildReport, reportCsv, reportHtml, reportText } from '../../../services/reset-prober/report.js';
 import { ProberStore, readProberHistory } from '../../../services/reset-prober/store.js';
-import { closeAfter, FakeClock, memoryLogger } from '../../helpers.js';
+import { FakeClock, memoryLogger, startUdpEmulator } from '../../helpers.js';
 
 const BOUNDARY = new Date(2026, 10, 27, 14, 0).getTime();
 
 describe('reset-prober', () => {
   it('probes each family on its own, stores and logs every probe, and notes the switch of family', async () => {
     const clock = new FakeClock(BOUNDARY - 30_000);
-    const server = closeAfter(
-      new PmuUdpServer(
-        {
-          host4: '127.0.0.1',
-          host6: '::1',
-          port: 0,
-          dropProbability: 0.3,
-          maxN: 1000,
-          schedule: [
-            { from: '00:00', to: '14:00', family: 'IPv4' },
-            { from: '14:00', to: '24:00', family: 'IPv6' },
-          ],
-          family: 'schedule',
-          receiveBufferBytes: 1 << 20,
-          random: Math.random,
-          clock,
-        },
-        memoryLogger().logger,
-      ),
-    );
-    const port = await server.listen();
+    const { server, port } = await startUdpEmulator({
+      dropProbability: 0.3,
+      schedule: [
+        { from: '00:00', to: '14:00', family: 'IPv4' },
+        { from: '14:00', to: '24:00', family: 'IPv6' },
+      ],
+      family: 'schedule',
+      clock,
+    });
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
     const options = { hosts: ['127.0.0.1', '::1'], port, n: 20, timeoutMs: 60, maxRounds: 12, intervalMs: 60_000, clock };
     const { logger, lines } = memoryLogger('reset-prober');

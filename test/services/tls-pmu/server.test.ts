@@ -15,7 +15,7 @@ import { makeKey } from '../../../scripts/certs/key.js';
 import { signCsr } from '../../../scripts/certs/ca.js';
 import { ensureLocalServerCertificate } from '../../../scripts/certs/local.js';
 import { TlsPmuServer, type TlsPmuServerOptions } from '../../../services/tls-pmu/server.js';
-import { closeAfter, memoryLogger } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -51,22 +51,13 @@ async function startServer(overrides: Partial<TlsPmuServerOptions> = {}) {
   const server = closeAfter(
     new TlsPmuServer(
       {
+        ...pmuTestOptions(floodText(100_000, 2)),
         host: '127.0.0.1',
         port: 0,
         key: readFileSync(files.keyFile),
         cert: readFileSync(files.certFile),
         maxConnections: 400,
         handshakeTimeoutMs: 2000,
-        messagesMin: 5,
-        messagesMax: 5,
-        maxIntervalSeconds: 10,
-        maxCommandBytes: 64,
-        commandGapMs: 10,
-        idleTimeoutMs: 2000,
-        floodText: floodText(100_000, 2),
-        random: Math.random,
-        lingerMs: 500,
-        drainMs: 200,
         ...overrides,
       },
       logger,
