@@ -11,7 +11,6 @@ export const ERROR_CATALOGUE = {
   SOCKLAB_ERR_NETWORK: { exitCode: 1, summary: 'the network exchange failed' },
   SOCKLAB_ERR_TIMEOUT: { exitCode: 1, summary: 'no answer within the time limit' },
   SOCKLAB_ERR_PROTOCOL: { exitCode: 1, summary: 'the peer answered outside the protocol' },
-  SOCKLAB_ERR_SHUTDOWN: { exitCode: 1, summary: 'a service did not stop within its bound' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -16,10 +16,6 @@ export function pmuMessage(index: number): string {
   return `This is PMU data ${index}`;
 }
 
-export function formatPmuCommand(command: PmuCommand): string {
-  return command.kind === 'flood' ? FLOOD_COMMAND : `${SHORT_PREFIX}${command.intervalSeconds}`;
-}
-
 export function parsePmuCommand(text: string, maxIntervalSeconds: number): ParsedCommand {
   const command = text.replace(/\r?\n$/, '');
   if (command === '') return { ok: false, reason: 'empty command' };

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import { formatHostPort } from '../../lib/address.js';
@@ -5,6 +6,7 @@ import { socklabError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveProjectPath } from '../../lib/paths.js';
 import { floodText } from '../../lib/pmu/flood.js';
+import { WEAK_KEY_WARNING } from '../../scripts/certs/key.js';
 import { once, type Service, type ServiceFactory } from '../service.js';
 import { TlsPmuServer } from './server.js';
 
@@ -25,6 +27,14 @@ function readKeyMaterial(setting: string, file: string): Buffer {
   }
 }
 
+function keyBits(key: Buffer, passphrase: string): number | null {
+  try {
+    return createPrivateKey({ key, passphrase: passphrase || undefined }).asymmetricKeyDetails?.modulusLength ?? null;
+  } catch {
+    return null; // the TLS layer names the problem when it loads the key
+  }
+}
+
 /** The `tls-pmu` service: the PMU of part 2 over TLS, built from `tlsPmu.*` and `pmu.*`. */
 export const createService: ServiceFactory = (config: Config, logger: Logger): Service => {
   const { tlsPmu, pmu } = config;
@@ -33,6 +43,8 @@ export const createService: ServiceFactory = (config: Config, logger: Logger): S
     async start() {
       const key = readKeyMaterial('tlsPmu.key', tlsPmu.key);
       const cert = readKeyMaterial('tlsPmu.cert', tlsPmu.cert);
+      const bits = keyBits(key, tlsPmu.passphrase);
+      if (bits !== null && bits < 2048) logger.warn('weak key', { bits, warning: WEAK_KEY_WARNING });
       server = new TlsPmuServer(
         {
           ...pmu,

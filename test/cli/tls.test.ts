@@ -1,12 +1,15 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { floodText } from '../../lib/pmu/flood.js';
-import { CA_CERT } from '../../scripts/certs/ca.js';
+import { CA_CERT, signCsr } from '../../scripts/certs/ca.js';
+import { makeCsr } from '../../scripts/certs/csr.js';
+import { makeKey } from '../../scripts/certs/key.js';
 import { ensureLocalServerCertificate } from '../../scripts/certs/local.js';
 import { TlsPmuServer } from '../../services/tls-pmu/server.js';
-import { closeAfter, memoryLogger, pmuTestOptions, runCli } from '../helpers.js';
+import { CLI, closeAfter, memoryLogger, pmuTestOptions, runCli, withoutSocklabVariables } from '../helpers.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'socklab-tls-cli-'));
 const files = { keyFile: path.join(folder, 'server_key.pem'), certFile: path.join(folder, 'server.cert.pem'), caDir: path.join(folder, 'ca') };
@@ -53,6 +56,32 @@ describe('socklab tls and socklab service tls-pmu', () => {
     expect(insecure.stderr).toContain('warning: --insecure');
     const wrongName = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--servername', 'example.org']);
     expect(wrongName.code).toBe(1);
+  });
+
+  it('tls-pmu warns when its key is weaker than 2048 bits, and serves all the same', async () => {
+    ensureLocalServerCertificate(files);
+    const weakKey = path.join(folder, 'weak_key.pem');
+    const weakCert = path.join(folder, 'weak.cert.pem');
+    makeKey({ bits: 1024, out: weakKey, force: true });
+    makeCsr({ keyFile: weakKey, subject: { cn: 'localhost' }, sans: ['DNS:localhost'], out: path.join(folder, 'weak.csr'), force: true });
+    signCsr({ caDir: files.caDir, csrFile: path.join(folder, 'weak.csr'), days: 30, out: weakCert, force: true });
+    const child = spawn(process.execPath, [CLI, 'service', 'tls-pmu', '--tlsPmu.key', weakKey, '--tlsPmu.cert', weakCert, '--tlsPmu.port', '0', '--log.format', 'json'], {
+      env: withoutSocklabVariables(process.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    let output = '';
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('"message":"ready"')) resolve();
+      }),
+    );
+    const warning = output.split('\n').find((line) => line.includes('"message":"weak key"'));
+    expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', bits: 1024 });
+    expect(warning).toContain('security level 2');
   });
 
   it('tls-pmu without its key stops with exit 2 and the steps to make one', async () => {
