@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { CLI, runCli } from '../helpers.js';
 
 function tempFile(content: string): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-cli-')), 'config.json');
@@ -28,6 +29,13 @@ describe('socklab CLI', () => {
       expect(help.stdout).toContain(`Usage: socklab ${command.join(' ')}`);
     }
     expect((await runCli(['service', '--help'])).stdout).toMatch(/Services:\n\s+lab\s/);
+  });
+
+  it('builds an executable `socklab` (shebang and mode), as npx runs it after npm install', () => {
+    const run = spawnSync(CLI, ['--help'], { encoding: 'utf8' });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Usage: socklab');
   });
 
   it('checks a valid configuration, exit 0', async () => {
