@@ -40,13 +40,21 @@ async function askMissing(fields: SubjectFields): Promise<SubjectFields> {
   const { SUBJECT_PROMPTS } = await import('../../scripts/certs/names.js');
   const missing = SUBJECT_PROMPTS.filter(({ field }) => fields[field] === undefined);
   if (missing.length === 0 || !process.stdin.isTTY) return fields;
-  const { createInterface } = await import('node:readline/promises');
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  const { createInterface } = await import('node:readline');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  // Lines typed (or pasted) ahead of their question wait in the iterator's queue.
+  const lines = prompt[Symbol.asyncIterator]();
   process.stderr.write('Enter the fields of your certificate request; "." or Enter leaves a field out.\n');
   const answered: SubjectFields = { ...fields };
   try {
     for (const { field, prompt: question } of missing) {
-      const answer = (await prompt.question(`${question}: `)).trim();
+      process.stderr.write(`${question}: `);
+      const next = await lines.next();
+      if (next.done) {
+        process.stderr.write('\n');
+        break; // end of input: the remaining fields stay empty
+      }
+      const answer = String(next.value).trim();
       if (answer && answer !== '.') answered[field] = answer;
     }
   } finally {

@@ -9,7 +9,7 @@ import { makeCsr } from '../../scripts/certs/csr.js';
 import { makeKey } from '../../scripts/certs/key.js';
 import { ensureLocalServerCertificate } from '../../scripts/certs/local.js';
 import { verifyCertificate } from '../../scripts/certs/verify.js';
-import { runCli } from '../helpers.js';
+import { CLI, runCli } from '../helpers.js';
 
 const openssl = (args: string[]) => spawnSync('openssl', args, { encoding: 'utf8' });
 const dir = () => mkdtempSync(path.join(os.tmpdir(), 'socklab-certs-'));
@@ -132,6 +132,19 @@ describe('certificate tooling (node-forge)', () => {
     expect(ensureLocalServerCertificate(files)).toEqual([]);
     const report = verifyCertificate({ certFile: files.certFile, caFile: path.join(files.caDir, CA_CERT), keyFile: files.keyFile, host: '::1' });
     expect(report.ok).toBe(true);
+  });
+
+  it('asks for the missing subject fields on a terminal, as `openssl req` does', () => {
+    const folder = dir();
+    const key = path.join(folder, 'k.pem');
+    makeKey({ bits: 2048, out: key, force: false });
+    const csr = path.join(folder, 'tty.csr');
+    // `script` gives the command a pseudo-terminal; the answers are typed ahead on its input.
+    const command = `${process.execPath} ${CLI} cert csr --key ${key} --out ${csr}`;
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], { input: 'CH\nVaud\nLausanne\nEPFL\n.\n123456\n\n', encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Country Name (2 letter code): ');
+    expect(openssl(['req', '-in', csr, '-noout', '-subject']).stdout.trim()).toMatch(/^subject=C ?= ?CH, ST ?= ?Vaud, L ?= ?Lausanne, O ?= ?EPFL, CN ?= ?123456$/);
   });
 
   it('runs as CLI commands with SPEC\'s JSON, exit 1 for a bad certificate and 2 for bad input', async () => {
