@@ -65,34 +65,42 @@ export class ResetProber {
       FAMILIES.map(async (family): Promise<ProbeRecord | null> => {
         const ofFamily = targets.filter((target) => target.family === family);
         const base = { at, family, targets: ofFamily.map((target) => target.address) };
+        let record: ProbeRecord;
         if (ofFamily.length === 0) {
           const error = problems.length > 0 ? problems.join('; ') : `no ${family} address for ${this.options.hosts.join(', ')}`;
-          return { ...base, acknowledged: false, address: null, offset: null, rounds: 0, packets: 0, rttMs: null, error };
+          record = { ...base, acknowledged: false, address: null, offset: null, rounds: 0, packets: 0, rttMs: null, error };
+        } else {
+          const outcome = await resetExchange({ ...this.options, targets: ofFamily, signal: this.abort.signal });
+          if (outcome.aborted) return null; // stopped mid-probe: not a measurement
+          record = { ...base, ...this.fromOutcome(outcome) };
         }
-        const outcome = await resetExchange({ ...this.options, targets: ofFamily, signal: this.abort.signal });
-        return outcome.aborted ? null : { ...base, ...this.fromOutcome(outcome) };
+        // Each family is stored and logged as soon as it is known: a silent family must not hold
+        // back the other's line, the one a student reads in `npx pm2 logs reset-prober` (Q17).
+        this.record(record);
+        return record;
       }),
     );
     const finished = records.filter((record): record is ProbeRecord => record !== null);
-    if (finished.length < FAMILIES.length) return; // stopped mid-cycle: a partial cycle would skew the hours
-    this.store.addProbes(finished);
+    if (finished.length < FAMILIES.length) return;
     this.counters.cycles += 1;
-    for (const record of finished) {
-      this.counters.probes += 1;
-      if (record.acknowledged) this.counters.acknowledged += 1;
-      this.logger.info('probe', {
-        at: record.at,
-        family: record.family,
-        acknowledged: record.acknowledged,
-        address: record.address,
-        offset: record.offset,
-        rounds: record.rounds,
-        packets: record.packets,
-        rttMs: record.rttMs,
-        ...(record.error ? { error: record.error } : {}),
-      });
-    }
     this.noteSwitch(at, finished);
+  }
+
+  private record(record: ProbeRecord): void {
+    this.store.addProbe(record);
+    this.counters.probes += 1;
+    if (record.acknowledged) this.counters.acknowledged += 1;
+    this.logger.info('probe', {
+      at: record.at,
+      family: record.family,
+      acknowledged: record.acknowledged,
+      address: record.address,
+      offset: record.offset,
+      rounds: record.rounds,
+      packets: record.packets,
+      rttMs: record.rttMs,
+      ...(record.error ? { error: record.error } : {}),
+    });
   }
 
   private fromOutcome(outcome: ResetOutcome): Omit<ProbeRecord, 'at' | 'family' | 'targets'> {

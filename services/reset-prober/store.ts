@@ -73,12 +73,8 @@ export class ProberStore {
     );
   }
 
-  addProbes(records: readonly ProbeRecord[]): void {
-    this.db.transaction(() => {
-      for (const record of records) {
-        this.insertProbe.run({ ...record, targets: record.targets.join(','), acknowledged: record.acknowledged ? 1 : 0 });
-      }
-    })();
+  addProbe(record: ProbeRecord): void {
+    this.insertProbe.run({ ...record, targets: record.targets.join(','), acknowledged: record.acknowledged ? 1 : 0 });
   }
 
   addSwitch(record: SwitchRecord): void {
@@ -119,7 +115,7 @@ export function readProberHistory(file: string): ProberHistory {
   const db = openStoreReadOnly(file);
   try {
     return {
-      probes: db.prepare('SELECT at, family, acknowledged, rounds, error FROM probes ORDER BY at').all() as ProbeRow[],
+      probes: db.prepare('SELECT at, family, acknowledged, rounds, error FROM probes ORDER BY at, family').all() as ProbeRow[],
       switches: db
         .prepare('SELECT at, from_family AS "from", to_family AS "to", after, before FROM switches ORDER BY at')
         .all() as SwitchRecord[],
