@@ -11,3 +11,8 @@ export function familyOf(address: string): Family | null {
   const version = net.isIP(address);
   return version === 4 ? 'IPv4' : version === 6 ? 'IPv6' : null;
 }
+
+/** The remote end of a connection, for logs: "127.0.0.1:40000" or "[::1]:40000". */
+export function peerOf(socket: net.Socket): string {
+  return formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+}

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { socklabError } from './errors.js';
+import { bindDatagram } from './listen.js';
 
 /**
  * Joining and sending on IPv4 multicast groups (handout part 4). The socket options a receiver
@@ -33,16 +34,6 @@ export interface Membership {
   close(): Promise<void>;
 }
 
-async function bindSocket(socket: dgram.Socket, port: number, address: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ port, address }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-}
-
 export async function joinGroups(options: JoinOptions, onDatagram: (datagram: MulticastDatagram) => void): Promise<Membership> {
   const sockets: dgram.Socket[] = [];
   let port = options.port;
@@ -69,7 +60,7 @@ export async function joinGroups(options: JoinOptions, onDatagram: (datagram: Mu
       socket.on('message', (payload, peer) =>
         onDatagram({ receivedAt: new Date(), group, address: peer.address, port: peer.port, payload }),
       );
-      await bindSocket(socket, port, group);
+      await bindDatagram(socket, { port, address: group });
       port = socket.address().port; // every group on the same port, even when the system chose it
       socket.addMembership(group, iface);
     }
@@ -97,7 +88,7 @@ export interface MulticastSender {
 
 export async function multicastSender(options: SenderOptions): Promise<MulticastSender> {
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-  await bindSocket(socket, 0, '0.0.0.0');
+  await bindDatagram(socket, { port: 0, address: '0.0.0.0' });
   if (options.iface) socket.setMulticastInterface(options.iface);
   socket.setMulticastTTL(options.ttl);
   socket.setMulticastLoopback(true);

@@ -3,10 +3,10 @@ import { SERVICES } from '../services/registry.js';
 import type { ServiceOptions } from '../services/service.js';
 import { describeError, isSocklabError, socklabError } from './errors.js';
 import { rotateLogs } from './log-rotation.js';
-import { closeLogger, createLogger, type Logger } from './logger.js';
+import { closeLogger, createLogger } from './logger.js';
 import { resolveProjectPath } from './paths.js';
 
-export function serviceNames(): string[] {
+function serviceNames(): string[] {
   return Object.keys(SERVICES);
 }
 
@@ -88,5 +88,3 @@ export async function runService(name: string, loaded: LoadedConfig, options: Se
   process.send?.('ready');
   return new Promise<never>(() => undefined);
 }
-
-export type { Logger };

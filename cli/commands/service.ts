@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { socklabError } from '../../lib/errors.js';
 import { LAB_PARTS } from '../../services/lab/parts.js';
 import { SERVICES } from '../../services/registry.js';
 import type { CliContext } from '../context.js';
@@ -15,9 +14,6 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       `\nServices:\n${names.map((name) => `  ${name.padEnd(16)}${SERVICES[name]!.description}`).join('\n')}`,
     )
     .action(async (name: string, _options, command: Command) => {
-      if (!SERVICES[name]) {
-        throw socklabError('SOCKLAB_ERR_UNKNOWN_SERVICE', `unknown service "${name}"; services: ${names.join(', ')}`);
-      }
       const loaded = await context.config(command);
       const { runService } = await import('../../lib/service-runner.js');
       await runService(name, loaded);

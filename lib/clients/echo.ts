@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { socklabError } from '../errors.js';
+import { listen } from '../listen.js';
 import { connectionError } from './network-errors.js';
 import { readSocket } from './recv.js';
 
@@ -32,16 +33,9 @@ export class EchoServer {
   }
 
   async listen(host: string, port: number, ipv6: boolean): Promise<net.AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host, port, ipv6Only: ipv6, exclusive: true, backlog: 1 }, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    }).catch((error: Error) => {
+    return listen(this.server, { host, port, ipv6Only: ipv6, exclusive: true, backlog: 1 }).catch((error: Error) => {
       throw socklabError('SOCKLAB_ERR_NETWORK', `cannot listen on ${host}:${port}: ${error.message}`);
     });
-    return this.server.address() as net.AddressInfo;
   }
 
   private next(): void {

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { type Family, familyOf } from '../address.js';
+import { bindDatagram } from '../listen.js';
 import { formatResetRequest, parseOffsetReply } from '../reset.js';
 
 export interface ResetTarget {
@@ -78,13 +79,7 @@ interface FamilySocket {
 
 async function openSocket(family: Family): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: family === 'IPv4' ? 'udp4' : 'udp6', ipv6Only: family === 'IPv6' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
+  await bindDatagram(socket, { port: 0 });
   return socket;
 }
 

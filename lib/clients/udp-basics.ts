@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { socklabError } from '../errors.js';
+import { bindDatagram } from '../listen.js';
 
 /** Handout part 1.1: codes A (send one datagram) and B (print every datagram received). */
 
@@ -40,13 +41,7 @@ export async function listenDatagrams(target: DatagramTarget, onDatagram: (datag
   socket.on('message', (data, peer) => onDatagram({ data, address: peer.address, port: peer.port }));
   const address = target.host || (target.ipv6 ? '::' : '0.0.0.0');
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(target.port, address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    await bindDatagram(socket, { port: target.port, address });
   } catch (error) {
     socket.close();
     throw socklabError('SOCKLAB_ERR_NETWORK', `cannot listen on ${address}:${target.port}: ${(error as Error).message}`);

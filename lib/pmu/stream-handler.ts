@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { peerOf } from '../address.js';
 import type { Logger } from '../logger.js';
 import { CommandReader, isCommandText, parsePmuCommand } from './command.js';
 import { type PmuResponderOptions, type PmuResponse, respond } from './responder.js';
@@ -17,11 +18,6 @@ export interface PmuStreamOptions extends PmuResponderOptions {
 interface Session {
   socket: net.Socket;
   response?: PmuResponse;
-}
-
-export function peerOf(socket: net.Socket): string {
-  const address = socket.remoteAddress ?? '?';
-  return `${address.includes(':') ? `[${address}]` : address}:${socket.remotePort ?? '?'}`;
 }
 
 /**

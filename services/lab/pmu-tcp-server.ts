@@ -31,7 +31,7 @@ export class PmuTcpServer {
   }
 
   async listen(): Promise<net.AddressInfo> {
-    const address = await listen(this.server, this.options.host, this.options.port);
+    const address = await listen(this.server, { host: this.options.host, port: this.options.port });
     this.logger.info('listening', { url: `tcp://${formatHostPort(address.address, address.port)}` });
     return address;
   }

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import type { ScheduleWindow } from '../../config/formats.js';
 import { type Family, formatHostPort } from '../../lib/address.js';
 import { type Clock, systemClock } from '../../lib/clock.js';
+import { bindDatagram } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { formatOffsetReply, parseResetRequest } from '../../lib/reset.js';
@@ -105,13 +106,7 @@ export class PmuUdpServer {
     socket.on('message', (message, peer) => this.onRequest(socket, message, peer));
     socket.on('error', (error) => this.logger.warn('socket error', { family, error: error.message }));
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind({ address: host, port: this.port, exclusive: true }, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
+      await bindDatagram(socket, { address: host, port: this.port, exclusive: true });
     } catch (error) {
       socket.close();
       if (this.port === 0) throw error;

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { formatHostPort } from '../../lib/address.js';
+import { formatHostPort, peerOf } from '../../lib/address.js';
 import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { parsePmuCommand } from '../../lib/pmu/command.js';
@@ -46,13 +46,13 @@ export class PmuWsServer {
   }
 
   async listen(): Promise<net.AddressInfo> {
-    const address = await listen(this.http, this.options.host, this.options.port);
+    const address = await listen(this.http, { host: this.options.host, port: this.options.port });
     this.logger.info('listening', { url: `ws://${formatHostPort(address.address, address.port)}` });
     return address;
   }
 
   private onConnection(ws: WebSocket, socket: net.Socket): void {
-    const peer = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    const peer = peerOf(socket);
     const startedAt = performance.now();
     let command: string | null = null;
     let outcome = 'closed by peer before a command';

@@ -1,10 +1,10 @@
 import { constants } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { formatHostPort } from '../../lib/address.js';
+import { formatHostPort, peerOf } from '../../lib/address.js';
 import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
-import { peerOf, PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
+import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { once } from '../service.js';
 
@@ -78,7 +78,7 @@ export class TlsPmuServer {
   }
 
   async listen(): Promise<net.AddressInfo> {
-    const address = await listen(this.server, this.options.host, this.options.port);
+    const address = await listen(this.server, { host: this.options.host, port: this.options.port });
     this.logger.info('listening', { url: `tls://${formatHostPort(address.address, address.port)}`, versions: 'TLSv1.2, TLSv1.3' });
     return address;
   }

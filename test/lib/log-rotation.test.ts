@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rotateIfLarger } from '../../lib/log-rotation.js';
+import { rotateIfLarger, rotateLogs } from '../../lib/log-rotation.js';
 
 describe('log rotation', () => {
   it('leaves a small file alone', async () => {
@@ -26,6 +26,16 @@ describe('log rotation', () => {
     // a writer in append mode (as pm2's) goes on at the start of the emptied file
     appendFileSync(file, 'after\n');
     expect(readFileSync(file, 'utf8')).toBe('after\n');
+  });
+
+  it('checks its files periodically, as each service does with its pm2 logs', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-rot-')), 'app-out.log');
+    writeFileSync(file, 'x'.repeat(500));
+    const rotation = rotateLogs([file, '/nonexistent/app-error.log'], 100, 2, 20);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    rotation.stop();
+    expect(readFileSync(file, 'utf8')).toBe('');
+    expect(readFileSync(`${file}.1`, 'utf8')).toHaveLength(500);
   });
 
   it('ignores a missing file', async () => {
