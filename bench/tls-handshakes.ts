@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureLocalServerCertificate } from '../scripts/certs/local.js';
+import { ensureLocalServerCertificate } from '../lib/certs/local.js';
 import { alternate, type BenchResult, CLI, median } from './harness.js';
 
 const SECONDS = 5;

@@ -1,5 +1,7 @@
 import net from 'node:net';
 import type convict from 'convict';
+import { isScheduleWindow } from '../lib/family-schedule.js';
+import { isSenderId } from '../lib/tv.js';
 
 /**
  * socklab's convict formats. Each one coerces a string (from an environment variable or a
@@ -51,28 +53,6 @@ function isWebSocketUrl(value: unknown): boolean {
   if (typeof value !== 'string' || !URL.canParse(value)) return false;
   const url = new URL(value);
   return (url.protocol === 'ws:' || url.protocol === 'wss:') && url.hostname !== '';
-}
-
-const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
-
-export interface ScheduleWindow {
-  from: string;
-  to: string;
-  family: 'IPv4' | 'IPv6';
-}
-
-function isScheduleWindow(value: unknown): value is ScheduleWindow {
-  if (typeof value !== 'object' || value === null) return false;
-  const window = value as Record<string, unknown>;
-  return (
-    Object.keys(window).every((key) => ['from', 'to', 'family'].includes(key)) &&
-    typeof window.from === 'string' &&
-    CLOCK_TIME.test(window.from) &&
-    typeof window.to === 'string' &&
-    CLOCK_TIME.test(window.to) &&
-    window.from !== window.to &&
-    (window.family === 'IPv4' || window.family === 'IPv6')
-  );
 }
 
 export const FORMATS = [
@@ -165,7 +145,7 @@ export const FORMATS = [
   },
   {
     name: 'sender-id',
-    validate: (v) => check(typeof v === 'string' && /^[\x21-\x7e]{6}$/.test(v), 'exactly 6 printable ASCII characters (a CAMIPRO number)'),
+    validate: (v) => check(typeof v === 'string' && isSenderId(v), 'exactly 6 printable ASCII characters (a CAMIPRO number)'),
   },
   {
     name: 'text',

@@ -1,4 +1,4 @@
-import type { ScheduleWindow } from './formats.js';
+import type { ScheduleWindow } from '../lib/family-schedule.js';
 
 /**
  * The one configuration schema. Every key has a doc, a format and a default; `env` and `arg`
@@ -75,6 +75,11 @@ const schemaWithoutSources = {
       format: 'positive-count',
       default: 64,
     },
+    commandGapMs: {
+      doc: 'The handout\'s clients send the command without a newline: it is complete after a newline, at EOF, or after this quiet gap.',
+      format: 'positive-count',
+      default: 10,
+    },
     idleTimeoutMs: {
       doc: 'A client that sends no complete command within this time gets an ERROR line.',
       format: 'positive-count',
@@ -95,11 +100,6 @@ const schemaWithoutSources = {
     pmuTcp: {
       host: { doc: 'Address the PMU TCP emulator listens on.', format: 'ip-address', default: '127.0.0.1' },
       port: { doc: 'Port of the PMU TCP emulator.', format: 'tcp-port', default: 5003 },
-      commandGapMs: {
-        doc: 'The handout\'s clients send the command without a newline: it is complete after a newline, at EOF, or after this quiet gap.',
-        format: 'positive-count',
-        default: 10,
-      },
       maxConnections: {
         doc: 'Connections served at once; more get "ERROR: server busy".',
         format: 'positive-count',

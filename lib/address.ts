@@ -7,6 +7,8 @@ export function formatHostPort(host: string, port: number): string {
 
 export type Family = 'IPv4' | 'IPv6';
 
+export const FAMILIES: readonly Family[] = ['IPv4', 'IPv6'];
+
 export function familyOf(address: string): Family | null {
   const version = net.isIP(address);
   return version === 4 ? 'IPv4' : version === 6 ? 'IPv6' : null;

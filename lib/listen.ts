@@ -28,3 +28,25 @@ export async function bindDatagram(socket: dgram.Socket, options: dgram.BindOpti
     });
   });
 }
+
+/** Stops accepting and resolves once every connection the server still holds has closed. */
+export function closeServer(server: { close(callback: () => void): unknown }): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Closes a UDP socket; a socket already closed counts as closed. */
+export function closeSocket(socket: dgram.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve(); // ERR_SOCKET_DGRAM_NOT_RUNNING: closed before
+    }
+  });
+}
+
+/** Shares one close() among every caller, as `close()` must be idempotent: a second call joins the first. */
+export function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}

@@ -3,7 +3,7 @@ import { formatHostPort } from '../lib/address.js';
 import { describeError, isSocklabError } from '../lib/errors.js';
 import { resolveProjectPath } from '../lib/paths.js';
 import { SERVICES } from '../services/registry.js';
-import { ensureLocalServerCertificate } from './certs/local.js';
+import { ensureLocalServerCertificate } from '../lib/certs/local.js';
 import { ECOSYSTEM, pm2 } from './pm2.js';
 
 /** `npm start`: the services under pm2 on the local profile, then where they listen and how to watch them. */

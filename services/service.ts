@@ -16,9 +16,3 @@ export interface ServiceOptions {
 
 /** A service entrypoint: the one place that turns configuration into a service's plain options. */
 export type ServiceFactory = (config: Config, logger: Logger, options: ServiceOptions) => Service;
-
-/** Shares one close() among every caller, as `close()` must be idempotent. */
-export function once(close: () => Promise<void>): () => Promise<void> {
-  let closing: Promise<void> | undefined;
-  return () => (closing ??= close());
-}

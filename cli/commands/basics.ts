@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { printJson } from '../context.js';
+import { ROMEO } from '../../lib/clients/echo.js';
 import { formatOption } from '../options.js';
 
 interface Endpoint {
@@ -70,15 +71,19 @@ SO_REUSEADDR: Node sets it on every listening TCP socket, as Code C does with se
 server restarts at once after Ctrl-C even while old connections sit in TIME_WAIT (see Q3–Q9 with
 \`ss -tan '( sport = :5002 or dport = :5002 )'\` or \`netstat -an | grep 5002\`).`,
     )
-    .action(async (flags: Endpoint) => {
-      const { EchoServer } = await import('../../lib/clients/echo.js');
+    .addOption(formatOption('--read-size <bytes>', 'bytes per recv() call, as conn.recv(16) in code C (Q6)', 'positive-count').default(16))
+    .action(async (flags: Endpoint & { readSize: number }) => {
+      const { EchoServer } = await import('../../lib/echo-server.js');
       const { pythonAddress } = await import('../../lib/clients/recv.js');
-      const server = new EchoServer({
-        onReceived: (_peer, text) => process.stdout.write(`received: ${text}\n`),
-        onPeerClosed: (peer) => process.stdout.write(`No more data from ${pythonAddress(peer.address, peer.port)}\n`),
-      });
       const host = flags.host ?? (flags.ipv6 ? '::1' : '127.0.0.1');
-      const address = await server.listen(host, flags.port, flags.ipv6 === true);
+      const server = new EchoServer(
+        { host, port: flags.port, readSize: flags.readSize },
+        {
+          onReceived: (_peer, text) => process.stdout.write(`received: ${text}\n`),
+          onPeerClosed: (peer) => process.stdout.write(`No more data from ${pythonAddress(peer.address, peer.port)}\n`),
+        },
+      );
+      const address = await server.listen();
       process.stderr.write(`listening on ${address.address} port ${address.port}; Ctrl-C to stop\n`);
       await untilInterrupted();
       await server.close();
@@ -86,7 +91,7 @@ server restarts at once after Ctrl-C even while old connections sit in TIME_WAIT
 
   endpointOptions(echo.command('send'), 5002, 'server (default localhost)')
     .description('code D: send the Romeo line and read the echo in 16-byte reads')
-    .option('--message <text>', 'what to send', 'O Romeo, Romeo! wherefore art thou Romeo?')
+    .option('--message <text>', 'what to send', ROMEO)
     .option('--hold', 'keep the connection open until Ctrl-C, as code D\'s `while True: pass` (to observe it with ss or netstat)')
     .action(async (flags: Endpoint & { message: string; hold?: boolean }, cmd: Command) => {
       const { sendAndReadEcho } = await import('../../lib/clients/echo.js');

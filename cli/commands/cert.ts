@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { socklabError } from '../../lib/errors.js';
-import type { SubjectFields } from '../../scripts/certs/names.js';
+import type { SubjectFields } from '../../lib/certs/names.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption } from '../options.js';
 
@@ -37,7 +37,7 @@ function requireOne(value: string | undefined, fallback: string | undefined, wha
 
 /** Asks for the subject fields not given as flags, as `openssl req` does on a terminal. */
 async function askMissing(fields: SubjectFields): Promise<SubjectFields> {
-  const { SUBJECT_PROMPTS } = await import('../../scripts/certs/names.js');
+  const { SUBJECT_PROMPTS } = await import('../../lib/certs/names.js');
   const missing = SUBJECT_PROMPTS.filter(({ field }) => fields[field] === undefined);
   if (missing.length === 0 || !process.stdin.isTTY) return fields;
   const { createInterface } = await import('node:readline');
@@ -74,7 +74,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .option('--out <file>', 'where to write the key (default certs/<id>_key.pem)')
     .option('--force', 'replace an existing key')
     .action(async (flags: KeyFlags, cmd: Command) => {
-      const { makeKey } = await import('../../scripts/certs/key.js');
+      const { makeKey } = await import('../../lib/certs/key.js');
       const out = requireOne(flags.out, flags.id && path.join(CERTS, `${flags.id}_key.pem`), '--id or --out');
       const result = makeKey({ bits: Number(flags.bits), out, force: flags.force === true });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -98,7 +98,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .option('--out <file>', 'where to write the CSR (default certs/<id>.csr)')
     .option('--force', 'replace an existing CSR')
     .action(async (flags: CsrFlags, cmd: Command) => {
-      const { makeCsr } = await import('../../scripts/certs/csr.js');
+      const { makeCsr } = await import('../../lib/certs/csr.js');
       const keyFile = requireOne(flags.key, flags.id && path.join(CERTS, `${flags.id}_key.pem`), '--key or --id');
       const out = requireOne(flags.out, flags.id && path.join(CERTS, `${flags.id}.csr`), '--out or --id');
       const { country, state, locality, org, unit, cn, email } = flags;
@@ -120,7 +120,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .option('--host <name>', 'the host name or address clients will connect to')
     .addHelpText('after', '\nExit 0 when the certificate is good, 1 with every problem named otherwise.\n--json prints {ok, subject, issuer, serial, notBefore, notAfter, keyMatches, problems, warnings}.')
     .action(async (flags: VerifyFlags, cmd: Command) => {
-      const { verifyCertificate } = await import('../../scripts/certs/verify.js');
+      const { verifyCertificate } = await import('../../lib/certs/verify.js');
       const report = verifyCertificate({ certFile: flags.cert, caFile: flags.ca, keyFile: flags.key, host: flags.host });
       if (context.globals(cmd).json) printJson(report);
       else {
@@ -149,7 +149,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .addOption(formatOption('--days <days>', 'validity', 'positive-count').default(3650))
     .option('--force', 'replace an existing CA')
     .action(async (flags: { out: string; cn: string; days: number; force?: boolean }, cmd: Command) => {
-      const { initCa } = await import('../../scripts/certs/ca.js');
+      const { initCa } = await import('../../lib/certs/ca.js');
       const result = initCa({ dir: flags.out, cn: flags.cn, days: flags.days, force: flags.force === true });
       if (context.globals(cmd).json) printJson(result);
       else process.stdout.write(`wrote ${result.cert} and ${result.key} (${result.subject})\n`);
@@ -162,7 +162,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .addOption(formatOption('--days <days>', 'validity', 'positive-count').default(365))
     .option('--force', 'replace an existing certificate')
     .action(async (flags: { caDir: string; csr: string; out: string; days: number; force?: boolean }, cmd: Command) => {
-      const { signCsr } = await import('../../scripts/certs/ca.js');
+      const { signCsr } = await import('../../lib/certs/ca.js');
       const result = signCsr({ caDir: flags.caDir, csrFile: flags.csr, days: flags.days, out: flags.out, force: flags.force === true });
       if (context.globals(cmd).json) printJson(result);
       else process.stdout.write(`wrote ${result.file} for ${result.subject} (serial ${result.serial})\n`);

@@ -15,7 +15,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     )
     .action(async (name: string, _options, command: Command) => {
       const loaded = await context.config(command);
-      const { runService } = await import('../../lib/service-runner.js');
+      const { runService } = await import('../../services/runner.js');
       await runService(name, loaded);
     });
 
@@ -25,7 +25,7 @@ export function registerServiceCommands(program: Command, context: CliContext): 
     .addOption(new Option('--only <name>', 'run only this one').choices([...LAB_PARTS]))
     .action(async (options: { only?: string }, command: Command) => {
       const loaded = await context.config(command);
-      const { runService } = await import('../../lib/service-runner.js');
+      const { runService } = await import('../../services/runner.js');
       await runService('lab', loaded, { only: options.only });
     });
 }

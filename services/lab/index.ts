@@ -3,7 +3,8 @@ import { formatHostPort } from '../../lib/address.js';
 import type { Logger } from '../../lib/logger.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import type { PmuResponderOptions } from '../../lib/pmu/responder.js';
-import { once, type Service, type ServiceFactory } from '../service.js';
+import { once } from '../../lib/listen.js';
+import type { Service, ServiceFactory } from '../service.js';
 import { isLabPart, LAB_PARTS, type LabPart } from './parts.js';
 import { PLAY } from './play.js';
 import { PmuTcpServer } from './pmu-tcp-server.js';
@@ -27,13 +28,14 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
   const protocol = config.pmu;
   const parts: LabPart[] = options.only ? [options.only].filter(isLabPart) : [...LAB_PARTS];
   const needsFlood = parts.includes('pmu-tcp') || parts.includes('pmu-ws');
-  const pmu: PmuResponderOptions & { maxIntervalSeconds: number; maxCommandBytes: number; idleTimeoutMs: number } = {
+  const pmu: PmuResponderOptions & { maxIntervalSeconds: number; maxCommandBytes: number; commandGapMs: number; idleTimeoutMs: number } = {
     messagesMin: protocol.messagesMin,
     messagesMax: protocol.messagesMax,
     floodText: needsFlood ? floodText(protocol.floodBytes, protocol.floodSeed) : Buffer.alloc(0),
     random: Math.random,
     maxIntervalSeconds: protocol.maxIntervalSeconds,
     maxCommandBytes: protocol.maxCommandBytes,
+    commandGapMs: protocol.commandGapMs,
     idleTimeoutMs: protocol.idleTimeoutMs,
   };
 

@@ -1,9 +1,8 @@
 import net from 'node:net';
-import { listen } from '../../lib/listen.js';
+import { listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { formatHostPort } from '../../lib/address.js';
-import { once } from '../service.js';
 
 export interface PmuTcpServerOptions extends PmuStreamOptions {
   host: string;

@@ -1,13 +1,11 @@
 import dgram from 'node:dgram';
-import type { ScheduleWindow } from '../../config/formats.js';
+import { familyAt, nextBoundary, type ScheduleWindow } from '../../lib/family-schedule.js';
 import { type Family, formatHostPort } from '../../lib/address.js';
 import { type Clock, systemClock } from '../../lib/clock.js';
-import { bindDatagram } from '../../lib/listen.js';
+import { bindDatagram, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { formatOffsetReply, parseResetRequest } from '../../lib/reset.js';
-import { once } from '../service.js';
-import { familyAt, nextBoundary } from './schedule.js';
 
 export interface PmuUdpServerOptions {
   host4: string;

@@ -2,11 +2,10 @@ import http from 'node:http';
 import type net from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatHostPort, peerOf } from '../../lib/address.js';
-import { listen } from '../../lib/listen.js';
+import { listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { parsePmuCommand } from '../../lib/pmu/command.js';
 import { type PmuResponderOptions, type PmuResponse, respond } from '../../lib/pmu/responder.js';
-import { once } from '../service.js';
 
 export interface PmuWsServerOptions extends PmuResponderOptions {
   host: string;

@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/logger.js';
 import { joinGroups, type Membership, type MulticastDatagram, type MulticastSender, multicastSender } from '../../lib/multicast.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { CHANNEL_ID, decodeTvDatagram, encodeTvDatagram } from '../../lib/tv.js';
-import { once } from '../service.js';
+import { once } from '../../lib/listen.js';
 
 export interface TvChannelOptions {
   group: string;

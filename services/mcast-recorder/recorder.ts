@@ -1,7 +1,7 @@
 import type { Logger } from '../../lib/logger.js';
 import { joinGroups, type Membership, type MulticastDatagram } from '../../lib/multicast.js';
 import { decodeTvDatagram } from '../../lib/tv.js';
-import { once } from '../service.js';
+import { once } from '../../lib/listen.js';
 import type { DatagramRow, RecorderStore } from './store.js';
 
 export interface RecorderOptions {

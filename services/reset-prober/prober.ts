@@ -1,10 +1,10 @@
-import type { Family } from '../../lib/address.js';
+import { FAMILIES } from '../../lib/address.js';
 import { type Clock, systemClock } from '../../lib/clock.js';
 import { type ResetOutcome, resetExchange, resolveTargets } from '../../lib/clients/reset.js';
 import { describeError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { everyInterval, type Schedule } from '../../lib/scheduler.js';
-import { once } from '../service.js';
+import { once } from '../../lib/listen.js';
 import type { LastAnswer, ProbeRecord, ProberStore } from './store.js';
 
 export interface ResetProberOptions {
@@ -22,8 +22,6 @@ export interface ProberCounters {
   probes: number;
   acknowledged: number;
 }
-
-const FAMILIES: readonly Family[] = ['IPv4', 'IPv6'];
 
 /**
  * The reset-prober (handout part 3, Q17): every interval, a RESET exchange per address family,

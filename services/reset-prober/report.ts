@@ -1,4 +1,4 @@
-import type { Family } from '../../lib/address.js';
+import { FAMILIES, type Family } from '../../lib/address.js';
 import { type ResetSummary, summarize } from '../../lib/reset-stats.js';
 import type { ProberHistory, SwitchRecord } from './store.js';
 
@@ -29,8 +29,6 @@ export interface ProberReport {
   /** From the rounds of the answered probes (geometric model, see lib/reset-stats.ts). */
   loss: ResetSummary;
 }
-
-const FAMILIES: readonly Family[] = ['IPv4', 'IPv6'];
 
 function serverOn(row: Omit<HourRow, 'serverOn'>): HourRow['serverOn'] {
   if (row.IPv4.probed + row.IPv6.probed === 0) return null;

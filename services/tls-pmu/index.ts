@@ -6,8 +6,9 @@ import { socklabError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveProjectPath } from '../../lib/paths.js';
 import { floodText } from '../../lib/pmu/flood.js';
-import { WEAK_KEY_WARNING } from '../../scripts/certs/key.js';
-import { once, type Service, type ServiceFactory } from '../service.js';
+import { WEAK_KEY_WARNING } from '../../lib/certs/key.js';
+import { once } from '../../lib/listen.js';
+import type { Service, ServiceFactory } from '../service.js';
 import { TlsPmuServer } from './server.js';
 
 const DRAIN_MS = 1000;
@@ -57,7 +58,6 @@ export const createService: ServiceFactory = (config: Config, logger: Logger): S
           handshakeTimeoutMs: tlsPmu.handshakeTimeoutMs,
           floodText: floodText(pmu.floodBytes, pmu.floodSeed),
           random: Math.random,
-          commandGapMs: config.lab.pmuTcp.commandGapMs,
           lingerMs: 2000,
           drainMs: DRAIN_MS,
         },

@@ -2,11 +2,10 @@ import { constants } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { formatHostPort, peerOf } from '../../lib/address.js';
-import { listen } from '../../lib/listen.js';
+import { listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
-import { once } from '../service.js';
 
 /**
  * Beyond a default Node TLS server (SPEC "TLS PMU"): TLS 1.2 and 1.3 only; AEAD suites with

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { floodText } from '../../lib/pmu/flood.js';
-import { CA_CERT, signCsr } from '../../scripts/certs/ca.js';
-import { makeCsr } from '../../scripts/certs/csr.js';
-import { makeKey } from '../../scripts/certs/key.js';
-import { ensureLocalServerCertificate } from '../../scripts/certs/local.js';
+import { CA_CERT, signCsr } from '../../lib/certs/ca.js';
+import { makeCsr } from '../../lib/certs/csr.js';
+import { makeKey } from '../../lib/certs/key.js';
+import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
 import { TlsPmuServer } from '../../services/tls-pmu/server.js';
 import { CLI, closeAfter, memoryLogger, pmuTestOptions, runCli, withoutSocklabVariables } from '../helpers.js';
 

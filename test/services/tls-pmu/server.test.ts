@@ -9,11 +9,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runPdc } from '../../../lib/clients/pdc.js';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
-import { CA_CERT } from '../../../scripts/certs/ca.js';
-import { makeCsr } from '../../../scripts/certs/csr.js';
-import { makeKey } from '../../../scripts/certs/key.js';
-import { signCsr } from '../../../scripts/certs/ca.js';
-import { ensureLocalServerCertificate } from '../../../scripts/certs/local.js';
+import { CA_CERT } from '../../../lib/certs/ca.js';
+import { makeCsr } from '../../../lib/certs/csr.js';
+import { makeKey } from '../../../lib/certs/key.js';
+import { signCsr } from '../../../lib/certs/ca.js';
+import { ensureLocalServerCertificate } from '../../../lib/certs/local.js';
 import { TlsPmuServer, type TlsPmuServerOptions } from '../../../services/tls-pmu/server.js';
 import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
 

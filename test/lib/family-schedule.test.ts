@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../config/index.js';
-import { familyAt, nextBoundary } from '../../../services/lab/schedule.js';
+import { loadConfig } from '../../config/index.js';
+import { familyAt, nextBoundary } from '../../lib/family-schedule.js';
 
 const at = (hours: number, minutes = 0, seconds = 0) => new Date(2026, 10, 27, hours, minutes, seconds);
 

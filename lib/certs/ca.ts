@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import forge from 'node-forge';
-import { isSocklabError, socklabError } from '../../lib/errors.js';
+import { isSocklabError, socklabError } from '../errors.js';
 import { readPem, writePublic, writeSecret } from './files.js';
 import { altNamesOf, describeName } from './names.js';
 

@@ -1,11 +1,32 @@
-import type { ScheduleWindow } from '../../config/formats.js';
-import type { Family } from '../../lib/address.js';
+import type { Family } from './address.js';
 
 /**
  * The RESET server's timetable (handout part 3: "depending on the time of day, the server runs
  * either in IPv4 or IPv6"). Windows are [from, to) in local time, whole minutes; a window whose
  * `to` is before its `from` runs past midnight. Pure functions of a Date.
  */
+
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+export interface ScheduleWindow {
+  from: string;
+  to: string;
+  family: Family;
+}
+
+export function isScheduleWindow(value: unknown): value is ScheduleWindow {
+  if (typeof value !== 'object' || value === null) return false;
+  const window = value as Record<string, unknown>;
+  return (
+    Object.keys(window).every((key) => ['from', 'to', 'family'].includes(key)) &&
+    typeof window.from === 'string' &&
+    CLOCK_TIME.test(window.from) &&
+    typeof window.to === 'string' &&
+    CLOCK_TIME.test(window.to) &&
+    window.from !== window.to &&
+    (window.family === 'IPv4' || window.family === 'IPv6')
+  );
+}
 
 const MINUTES_PER_DAY = 24 * 60;
 

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
-import { CA_CERT, CA_KEY, initCa, signCsr } from '../../scripts/certs/ca.js';
-import { makeCsr } from '../../scripts/certs/csr.js';
-import { makeKey } from '../../scripts/certs/key.js';
-import { ensureLocalServerCertificate } from '../../scripts/certs/local.js';
-import { verifyCertificate } from '../../scripts/certs/verify.js';
-import { CLI, runCli } from '../helpers.js';
+import { CA_CERT, CA_KEY, initCa, signCsr } from '../../../lib/certs/ca.js';
+import { makeCsr } from '../../../lib/certs/csr.js';
+import { makeKey } from '../../../lib/certs/key.js';
+import { ensureLocalServerCertificate } from '../../../lib/certs/local.js';
+import { verifyCertificate } from '../../../lib/certs/verify.js';
+import { CLI, runCli } from '../../helpers.js';
 
 const openssl = (args: string[]) => spawnSync('openssl', args, { encoding: 'utf8' });
 const dir = () => mkdtempSync(path.join(os.tmpdir(), 'socklab-certs-'));

@@ -1,10 +1,10 @@
 import type { LoadedConfig } from '../config/index.js';
-import { SERVICES } from '../services/registry.js';
-import type { ServiceOptions } from '../services/service.js';
-import { describeError, isSocklabError, socklabError } from './errors.js';
-import { rotateLogs } from './log-rotation.js';
-import { closeLogger, createLogger } from './logger.js';
-import { resolveProjectPath } from './paths.js';
+import { describeError, isSocklabError, socklabError } from '../lib/errors.js';
+import { rotateLogs } from '../lib/log-rotation.js';
+import { closeLogger, createLogger } from '../lib/logger.js';
+import { resolveProjectPath } from '../lib/paths.js';
+import { SERVICES } from './registry.js';
+import type { ServiceOptions } from './service.js';
 
 function serviceNames(): string[] {
   return Object.keys(SERVICES);

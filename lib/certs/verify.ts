@@ -1,6 +1,6 @@
 import net from 'node:net';
 import forge from 'node-forge';
-import { isSocklabError, socklabError } from '../../lib/errors.js';
+import { isSocklabError, socklabError } from '../errors.js';
 import { WEAK_KEY_WARNING } from './key.js';
 import { readPem } from './files.js';
 import { altNamesOf, describeName } from './names.js';

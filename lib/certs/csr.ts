@@ -1,5 +1,5 @@
 import forge from 'node-forge';
-import { isSocklabError, socklabError } from '../../lib/errors.js';
+import { isSocklabError, socklabError } from '../errors.js';
 import { readPem, writePublic } from './files.js';
 import { altName, type SubjectFields, subjectAttributes } from './names.js';
 

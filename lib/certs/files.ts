@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { socklabError } from '../../lib/errors.js';
+import { socklabError } from '../errors.js';
 
 /**
  * Writes a private key: mode 0600 from the moment it exists (O_EXCL, so an existing key is never
