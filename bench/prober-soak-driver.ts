@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const marks = new Set(checkpoints.map(Number));
   const logger = createLogger({ service: 'reset-prober', level: 'warn', format: 'json', dir: '', rotateBytes: 1e7, keepFiles: 1 });
   const prober = new ResetProber(
-    { hosts: ['127.0.0.1', '::1'], port: Number(port), n: 20, timeoutMs: 2, maxRounds: 3, intervalMs: 0 },
+    { hosts: ['127.0.0.1', '::1'], port: Number(port), n: 20, timeoutMs: 2, maxRounds: 3, intervalMs: 0, maxPendingRows: 1000 },
     new ProberStore(file!),
     logger,
   );
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     }
   }
   await prober.close();
-  process.stdout.write(`${JSON.stringify({ done: prober.counters.cycles })}\n`);
+  process.stdout.write(`${JSON.stringify({ done: prober.counters.probes / 2 })}\n`);
 }
 
 void main();

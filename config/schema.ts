@@ -247,7 +247,12 @@ const schemaWithoutSources = {
       default: 4 * 1024 * 1024,
     },
     batchMs: { doc: 'Longest a received datagram waits before its batch is committed.', format: 'positive-count', default: 100 },
-    batchRows: { doc: 'Rows that make a batch commit at once.', format: 'positive-count', default: 1000 },
+    batchRows: { doc: 'Rows that make a batch commit at once, and most rows in one transaction.', format: 'positive-count', default: 1000 },
+    maxPendingRows: {
+      doc: 'Most datagrams held in memory while the store cannot take them (disk full); more are counted lost and logged.',
+      format: 'positive-count',
+      default: 50_000,
+    },
   },
   prober: {
     hosts: {
@@ -269,6 +274,11 @@ const schemaWithoutSources = {
     },
     intervalSeconds: { doc: 'Time between two probes.', format: 'seconds', default: 60 },
     db: { doc: 'SQLite store of the prober.', format: 'file-path', default: 'data/prober.db' },
+    maxPendingRows: {
+      doc: 'Most probes held in memory while the store cannot take them (disk full); more are counted lost and logged.',
+      format: 'positive-count',
+      default: 10_000,
+    },
   },
 };
 

@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   SOCKLAB_ERR_NETWORK: { exitCode: 1, summary: 'the network exchange failed' },
   SOCKLAB_ERR_TIMEOUT: { exitCode: 1, summary: 'no answer within the time limit' },
   SOCKLAB_ERR_PROTOCOL: { exitCode: 1, summary: 'the peer answered outside the protocol' },
+  SOCKLAB_ERR_STORE: { exitCode: 1, summary: 'a SQLite store cannot be opened, read or written' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -38,6 +39,7 @@ export function isSocklabError(error: unknown): error is SocklabError {
 
 /** A one-line description of any thrown value, for places that must not print a stack trace. */
 export function describeError(error: unknown): string {
+  if (error instanceof SocklabError) return error.message; // written for the user already
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
     const text = error.message.split('\n').join('; ');

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 import { socklabError } from './errors.js';
-import { bindDatagram } from './listen.js';
+import { bindDatagram, closeSocket, once } from './listen.js';
 
 /**
  * Joining and sending on IPv4 multicast groups (handout part 4). The socket options a receiver
@@ -27,7 +28,8 @@ export interface JoinOptions {
 }
 
 export interface Membership {
-  /** The port joined (the one given, or the one the system chose for 0). */
+  /** The first group's socket: the group address and the port joined (the one given, or the one the system chose for 0). */
+  address: AddressInfo;
   port: number;
   /** The receive buffer the kernel granted (capped by net.core.rmem_max). */
   receiveBufferBytes: number;
@@ -38,21 +40,18 @@ export async function joinGroups(options: JoinOptions, onDatagram: (datagram: Mu
   const sockets: dgram.Socket[] = [];
   let port = options.port;
   const iface = options.iface || undefined;
-  const close = async (): Promise<void> => {
+  const close = once(async (): Promise<void> => {
     await Promise.all(
-      sockets.splice(0).map(
-        (socket, index) =>
-          new Promise<void>((resolve) => {
-            try {
-              socket.dropMembership(options.groups[index]!, iface);
-            } catch {
-              // not joined, or the interface went away: closing drops it anyway
-            }
-            socket.close(() => resolve());
-          }),
-      ),
+      sockets.splice(0).map((socket, index) => {
+        try {
+          socket.dropMembership(options.groups[index]!, iface);
+        } catch {
+          // not joined, or the interface went away: closing drops it anyway
+        }
+        return closeSocket(socket);
+      }),
     );
-  };
+  });
   try {
     for (const group of options.groups) {
       const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: options.receiveBufferBytes });
@@ -68,11 +67,11 @@ export async function joinGroups(options: JoinOptions, onDatagram: (datagram: Mu
     await close();
     throw socklabError('SOCKLAB_ERR_NETWORK', `cannot join ${options.groups.join(', ')} on port ${options.port} via ${options.iface || 'the default interface'}: ${(error as Error).message}`);
   }
-  let closing: Promise<void> | undefined;
   return {
+    address: sockets[0]!.address(),
     port,
-    receiveBufferBytes: sockets[0]?.getRecvBufferSize() ?? 0,
-    close: () => (closing ??= close()),
+    receiveBufferBytes: sockets[0]!.getRecvBufferSize(),
+    close,
   };
 }
 
@@ -99,7 +98,7 @@ export async function multicastSender(options: SenderOptions): Promise<Multicast
           error ? reject(socklabError('SOCKLAB_ERR_NETWORK', `cannot send to ${group}:${port}: ${error.message}`)) : resolve(),
         ),
       ),
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: once(() => closeSocket(socket)),
   };
 }
 

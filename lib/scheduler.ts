@@ -5,15 +5,21 @@ export interface Schedule {
   stop(): Promise<void>;
 }
 
+export interface ScheduleHooks {
+  /** A cycle threw; the schedule goes on. */
+  onError(error: unknown): void;
+  /** A cycle outlasted its interval: `skipped` slots were left out, the next cycle starts at the next tick. */
+  onOverrun?(overrun: { slot: number; durationMs: number; skipped: number }): void;
+}
+
 /**
- * Runs `cycle` every `intervalMs`, without drift: cycle k starts at start + k × interval, so a
- * slow cycle delays only itself; slots it overran are skipped, not queued. A cycle that throws
- * is reported and the schedule goes on.
+ * Runs `cycle(slot)` every `intervalMs`, without drift: cycle k starts at start + k × interval, so
+ * a slow cycle delays only itself; slots it overran are skipped, not queued, and reported.
  */
 export function everyInterval(
   intervalMs: number,
-  cycle: () => Promise<void>,
-  onError: (error: unknown) => void,
+  cycle: (slot: number) => Promise<void>,
+  hooks: ScheduleHooks,
   clock: Clock = systemClock,
 ): Schedule {
   const startedAt = clock.now();
@@ -23,19 +29,22 @@ export function everyInterval(
   let stopped = false;
 
   const run = (): void => {
+    const began = clock.now();
     running = (async () => {
       try {
-        await cycle();
+        await cycle(slot);
       } catch (error) {
-        onError(error);
+        hooks.onError(error);
       }
     })();
-    void running.then(plan);
+    void running.then(() => plan(began));
   };
-  const plan = (): void => {
+  const plan = (began: number): void => {
     if (stopped) return;
     const now = clock.now();
-    slot = intervalMs > 0 ? Math.max(slot + 1, Math.floor((now - startedAt) / intervalMs) + 1) : slot + 1;
+    const next = intervalMs > 0 ? Math.max(slot + 1, Math.floor((now - startedAt) / intervalMs) + 1) : slot + 1;
+    if (next > slot + 1) hooks.onOverrun?.({ slot, durationMs: now - began, skipped: next - slot - 1 });
+    slot = next;
     timer = clock.setTimeout(run, Math.max(0, startedAt + slot * intervalMs - now));
   };
   run();

@@ -22,7 +22,7 @@ function pm2LogFiles(): string[] {
  * config, tell pm2 it is ready once listening, shut down within a bound on SIGINT/SIGTERM,
  * log an uncaught error and exit non-zero so that pm2 restarts it. Never returns.
  */
-export async function runService(name: string, loaded: LoadedConfig, options: ServiceOptions = {}): Promise<never> {
+export async function runService(name: string, loaded: LoadedConfig, options: Pick<ServiceOptions, 'only'> = {}): Promise<never> {
   const entry = SERVICES[name];
   if (!entry) {
     throw socklabError('SOCKLAB_ERR_UNKNOWN_SERVICE', `unknown service "${name}"; services: ${serviceNames().join(', ')}`);
@@ -51,12 +51,12 @@ export async function runService(name: string, loaded: LoadedConfig, options: Se
   process.on('unhandledRejection', crash);
 
   const { createService } = await entry.load();
-  const service = createService(config, logger, options);
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  /** Closes the service within its bound, then exits: 0 after a clean stop, else `failureCode`. */
+  const shutdown = (reason: Record<string, unknown>, failureCode: number | null): void => {
     if (stopping) return;
     stopping = true;
-    logger.info('stopping', { signal, boundMs: config.service.shutdownTimeoutMs });
+    logger.info('stopping', { ...reason, boundMs: config.service.shutdownTimeoutMs });
     const bound = setTimeout(() => {
       logger.error('shutdown exceeded its bound', { boundMs: config.service.shutdownTimeoutMs });
       void exit(1);
@@ -65,14 +65,23 @@ export async function runService(name: string, loaded: LoadedConfig, options: Se
       () => {
         clearTimeout(bound);
         logger.info('stopped');
-        void exit(0);
+        void exit(failureCode ?? 0);
       },
       (error: unknown) => {
         clearTimeout(bound);
-        crash(error);
+        logger.error('stopped with a loss', { error: describeError(error) });
+        void exit(failureCode ?? 1);
       },
     );
   };
+  const service = createService(config, logger, {
+    ...options,
+    onFatal: (error) => {
+      logger.error('cannot go on', { error: describeError(error) });
+      shutdown({ reason: 'fatal error' }, 1);
+    },
+  });
+  const stop = (signal: NodeJS.Signals): void => shutdown({ signal }, null);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -149,4 +149,65 @@ export async function startUdpEmulator(overrides: Partial<PmuUdpServerOptions> =
     ),
   );
   return { server, port: await server.listen(), lines };
+}
+
+/** Resolves once `condition()` holds (checked every few ms), or fails the test after `timeoutMs` naming `what`. */
+export async function waitFor<T>(what: string, condition: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = condition();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export interface SpawnedService {
+  child: ChildProcess;
+  /** The exit code, once the service has ended. */
+  exited: Promise<number | null>;
+  /** The JSON log lines written so far. */
+  logLines: () => Array<Record<string, unknown>>;
+  /** Everything written so far, stdout and stderr. */
+  output: () => string;
+  /** The endpoints of its "ready" line, e.g. "pmu-tcp tcp://127.0.0.1:40000". */
+  endpoints: string[];
+}
+
+/**
+ * Starts `socklab ARGS` (a service, as pm2 runs it, with JSON logs) and resolves once it has logged
+ * that it is ready; killed when the test ends. `wrapper` runs it through another command
+ * (e.g. `unshare …`), which must exec node.
+ */
+export async function spawnService(args: string[], wrapper: string[] = []): Promise<SpawnedService> {
+  const command = [process.execPath, CLI, ...args, '--log.format', 'json'];
+  const child = wrapper.length > 0
+    ? spawn(wrapper[0]!, [...wrapper.slice(1), ...command], { env: withoutSocklabVariables(process.env), stdio: ['ignore', 'pipe', 'pipe'] })
+    : fork(CLI, command.slice(2), { env: withoutSocklabVariables(process.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const logLines = () =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  let ended = false;
+  void exited.then(() => (ended = true));
+  const ready = await waitFor(`socklab ${args.join(' ')} to be ready`, () => {
+    if (ended) throw new Error(`socklab ${args.join(' ')} ended before it was ready:\n${text}`);
+    return logLines().find((line) => line.message === 'ready');
+  });
+  return { child, exited, logLines, output: () => text, endpoints: ready.endpoints as string[] };
+}
+
+/** The port in an endpoint line: "… tcp://127.0.0.1:40000" or "… port 40000 …". */
+export function portOf(endpoint: string): number {
+  const match = /:(\d+)(?:\s|$)|\sport (\d+)/.exec(endpoint);
+  if (!match) throw new Error(`no port in "${endpoint}"`);
+  return Number(match[1] ?? match[2]);
 }

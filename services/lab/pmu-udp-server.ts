@@ -51,7 +51,7 @@ export class PmuUdpServer {
   ) {
     this.port = options.port;
     this.clock = options.clock ?? systemClock;
-    this.requestLog = new RateLimitedLog(logger, 20, () => this.clock.now());
+    this.requestLog = new RateLimitedLog(logger, { lines: 20, windowMs: 1000 }, () => this.clock.now());
   }
 
   /** The family served now, or null when the schedule has the server down. */

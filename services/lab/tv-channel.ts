@@ -44,7 +44,7 @@ export class TvChannel {
     private readonly options: Readonly<TvChannelOptions>,
     private readonly logger: Logger,
   ) {
-    this.datagramLog = new RateLimitedLog(logger, 20);
+    this.datagramLog = new RateLimitedLog(logger, { lines: 20, windowMs: 1000 });
   }
 
   async listen(): Promise<number> {

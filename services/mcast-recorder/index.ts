@@ -1,21 +1,21 @@
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveProjectPath } from '../../lib/paths.js';
-import type { Service, ServiceFactory } from '../service.js';
+import type { Service, ServiceFactory, ServiceOptions } from '../service.js';
 import { MulticastRecorder } from './recorder.js';
 import { RecorderStore } from './store.js';
 
 const COUNTERS_EVERY_MS = 60_000;
 
 /** The `mcast-recorder` service, built from `recorder.*`. */
-export const createService: ServiceFactory = (config: Config, logger: Logger): Service => {
+export const createService: ServiceFactory = (config: Config, logger: Logger, options: ServiceOptions): Service => {
   const { recorder } = config;
   const file = resolveProjectPath(recorder.db);
   let running: MulticastRecorder | undefined;
   return {
     async start() {
-      running = new MulticastRecorder({ ...recorder, countersEveryMs: COUNTERS_EVERY_MS }, new RecorderStore(file), logger);
-      const port = await running.start();
+      running = new MulticastRecorder({ ...recorder, countersEveryMs: COUNTERS_EVERY_MS }, new RecorderStore(file), logger, options.onFatal);
+      const { port } = await running.listen();
       return [`mcast-recorder ${recorder.groups.join(', ')} port ${port} via ${recorder.iface || 'the default interface'}, store ${file}`];
     },
     close: async () => {

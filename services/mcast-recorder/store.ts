@@ -37,7 +37,7 @@ export class RecorderStore {
   private readonly insertOne;
   private readonly insertBatch: (rows: readonly DatagramRow[]) => void;
 
-  constructor(file: string) {
+  constructor(readonly file: string) {
     this.db = openStore(file, MIGRATIONS);
     this.insertOne = this.db.prepare(
       `INSERT INTO datagrams (received_at, grp, source_address, source_port, sender_id, text, well_formed, size, payload)

@@ -1,12 +1,12 @@
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveProjectPath } from '../../lib/paths.js';
-import type { Service, ServiceFactory } from '../service.js';
+import type { Service, ServiceFactory, ServiceOptions } from '../service.js';
 import { ResetProber } from './prober.js';
 import { ProberStore } from './store.js';
 
 /** The `reset-prober` service, built from `prober.*`. */
-export const createService: ServiceFactory = (config: Config, logger: Logger): Service => {
+export const createService: ServiceFactory = (config: Config, logger: Logger, options: ServiceOptions): Service => {
   const { prober } = config;
   const file = resolveProjectPath(prober.db);
   let running: ResetProber | undefined;
@@ -16,6 +16,7 @@ export const createService: ServiceFactory = (config: Config, logger: Logger): S
         { ...prober, intervalMs: prober.intervalSeconds * 1000 },
         new ProberStore(file),
         logger,
+        options.onFatal,
       );
       running.start();
       return [`reset-prober ${prober.hosts.join(', ')} port ${prober.port}, every ${prober.intervalSeconds} s, store ${file}`];

@@ -57,12 +57,16 @@ export interface LastAnswer {
   families: string;
 }
 
+/** What the prober writes: a probe, or a change of family. */
+export type ProberRow = { kind: 'probe'; record: ProbeRecord } | { kind: 'switch'; record: SwitchRecord };
+
 export class ProberStore {
   private readonly db: Database;
   private readonly insertProbe;
   private readonly insertSwitch;
+  private readonly insertRows: (rows: readonly ProberRow[]) => void;
 
-  constructor(file: string) {
+  constructor(readonly file: string) {
     this.db = openStore(file, MIGRATIONS);
     this.insertProbe = this.db.prepare(
       `INSERT INTO probes (at, family, targets, acknowledged, address, offset, rounds, packets, rtt_ms, error)
@@ -71,14 +75,17 @@ export class ProberStore {
     this.insertSwitch = this.db.prepare(
       'INSERT INTO switches (at, from_family, to_family, after, before) VALUES (@at, @from, @to, @after, @before)',
     );
+    this.insertRows = this.db.transaction((rows: readonly ProberRow[]) => {
+      for (const row of rows) {
+        if (row.kind === 'switch') this.insertSwitch.run(row.record);
+        else this.insertProbe.run({ ...row.record, targets: row.record.targets.join(','), acknowledged: row.record.acknowledged ? 1 : 0 });
+      }
+    });
   }
 
-  addProbe(record: ProbeRecord): void {
-    this.insertProbe.run({ ...record, targets: record.targets.join(','), acknowledged: record.acknowledged ? 1 : 0 });
-  }
-
-  addSwitch(record: SwitchRecord): void {
-    this.insertSwitch.run(record);
+  /** Commits the rows in one transaction: all of them are in the store, or none. */
+  append(rows: readonly ProberRow[]): void {
+    this.insertRows(rows);
   }
 
   lastAnswer(): LastAnswer | null {

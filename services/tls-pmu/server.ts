@@ -58,7 +58,7 @@ export class TlsPmuServer {
       const secure = socket as tls.TLSSocket;
       return { tlsVersion: secure.getProtocol(), cipher: secure.getCipher()?.name ?? null, resumed: secure.isSessionReused() };
     });
-    this.failures = new RateLimitedLog(logger, 5);
+    this.failures = new RateLimitedLog(logger, { lines: 5, windowMs: 1000 });
     this.server = tls.createServer({
       ...HARDENED_TLS,
       key: options.key,

@@ -107,8 +107,10 @@ describe('socklab prober report', () => {
     });
     const ten = new Date(2026, 10, 27, 10, 30);
     const eleven = new Date(2026, 10, 27, 11, 30);
-    for (const record of [probe(ten, 'IPv4', true), probe(ten, 'IPv6', false), probe(eleven, 'IPv4', false), probe(eleven, 'IPv6', true)]) store.addProbe(record);
-    store.addSwitch({ at: eleven.toISOString(), from: 'IPv4', to: 'IPv6', after: ten.toISOString(), before: eleven.toISOString() });
+    store.append([
+      ...[probe(ten, 'IPv4', true), probe(ten, 'IPv6', false), probe(eleven, 'IPv4', false), probe(eleven, 'IPv6', true)].map((record) => ({ kind: 'probe' as const, record })),
+      { kind: 'switch', record: { at: eleven.toISOString(), from: 'IPv4', to: 'IPv6', after: ten.toISOString(), before: eleven.toISOString() } },
+    ]);
     store.close();
 
     const table = await runCli(['prober', 'report', '--db', file, '--html', path.join(dir, 'report.html'), '--svg', path.join(dir, 'chart.svg')]);

@@ -15,7 +15,7 @@ describe('interval scheduler', () => {
         starts.push(clock.now());
         clock.advance(durations[starts.length - 1] ?? 0);
       },
-      () => undefined,
+      { onError: () => undefined },
       clock,
     );
     for (let step = 0; step < 6; step += 1) {
@@ -36,7 +36,7 @@ describe('interval scheduler', () => {
         cycles += 1;
         if (cycles === 1) throw new Error('boom');
       },
-      (error) => errors.push(error),
+      { onError: (error) => errors.push(error) },
       clock,
     );
     await settle();

@@ -1,11 +1,13 @@
+import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { bindDatagram, closeSocket } from '../../../lib/listen.js';
 import { ResetProber } from '../../../services/reset-prober/prober.js';
 import { buildReport, reportCsv, reportHtml, reportText } from '../../../services/reset-prober/report.js';
 import { ProberStore, readProberHistory } from '../../../services/reset-prober/store.js';
-import { FakeClock, memoryLogger, startUdpEmulator } from '../../helpers.js';
+import { closeAfter, FakeClock, memoryLogger, startUdpEmulator, waitFor } from '../../helpers.js';
 
 const BOUNDARY = new Date(2026, 10, 27, 14, 0).getTime();
 
@@ -22,7 +24,7 @@ describe('reset-prober', () => {
       clock,
     });
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
-    const options = { hosts: ['127.0.0.1', '::1'], port, n: 20, timeoutMs: 60, maxRounds: 12, intervalMs: 60_000, clock };
+    const options = { hosts: ['127.0.0.1', '::1'], port, n: 20, timeoutMs: 60, maxRounds: 12, intervalMs: 60_000, maxPendingRows: 100, clock };
     const { logger, lines } = memoryLogger('reset-prober');
     const prober = new ResetProber(options, new ProberStore(file), logger);
 
@@ -87,7 +89,7 @@ describe('reset-prober', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
     const { logger, lines } = memoryLogger('reset-prober');
     const prober = new ResetProber(
-      { hosts: ['127.0.0.1', 'no-such-host.invalid'], port: 9, n: 20, timeoutMs: 20, maxRounds: 2, intervalMs: 60_000 },
+      { hosts: ['127.0.0.1', 'no-such-host.invalid'], port: 9, n: 20, timeoutMs: 20, maxRounds: 2, intervalMs: 60_000, maxPendingRows: 100 },
       new ProberStore(file),
       logger,
     );
@@ -98,6 +100,27 @@ describe('reset-prober', () => {
     expect(probes).toHaveLength(4);
     expect(probes.filter((probe) => probe.family === 'IPv6').every((probe) => probe.rounds === 0 && probe.error?.includes('cannot resolve'))).toBe(true);
     expect(probes.filter((probe) => probe.family === 'IPv4').every((probe) => probe.rounds === 2 && probe.acknowledged === 0)).toBe(true);
-    expect(lines().filter((line) => line.message === 'resolution failed')).toHaveLength(2);
+    expect(lines().filter((line) => line.message === 'resolution failed')).toHaveLength(4); // each family's probe resolves the names itself
+  });
+
+  it('runs each family on its own schedule: a silent IPv4 overruns and skips ticks, IPv6 keeps its pace', async () => {
+    const { port } = await startUdpEmulator({ family: 'IPv6', dropProbability: 0 });
+    const silent = dgram.createSocket('udp4'); // answers nothing, so every IPv4 probe takes maxRounds × timeout
+    await bindDatagram(silent, { address: '127.0.0.1', port });
+    onTestFinished(() => closeSocket(silent));
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
+    const { logger, lines } = memoryLogger('reset-prober');
+    const prober = closeAfter(
+      new ResetProber({ hosts: ['127.0.0.1', '::1'], port, n: 20, timeoutMs: 100, maxRounds: 5, intervalMs: 200, maxPendingRows: 100 }, new ProberStore(file), logger),
+    );
+    prober.start();
+    const probes = (family: string) => lines().filter((line) => line.message === 'probe' && line.family === family);
+    await waitFor('seven IPv6 probes', () => probes('IPv6').length >= 7);
+    // 7 IPv6 probes take 1.2 s at 200 ms a tick; each IPv4 probe takes 500 ms and starts at the next tick.
+    expect(probes('IPv4').length).toBeLessThanOrEqual(3);
+    expect(probes('IPv6').every((line) => line.acknowledged === true)).toBe(true);
+    const overruns = lines().filter((line) => line.message === 'probe overran its interval');
+    expect(overruns.length).toBeGreaterThanOrEqual(1);
+    expect(overruns.every((line) => line.family === 'IPv4' && (line.skipped as number) >= 2)).toBe(true);
   });
 });
