@@ -1,10 +1,24 @@
 // pm2 apps, one per socklab service (services/registry.ts). `npm start` runs them on the local
 // profile; `SOCKLAB_PROFILE=epfl npm start` leaves out the apps that only make sense locally.
-// The services' shutdown bound is `service.shutdownTimeoutMs` (5 s by default): kill_timeout is
-// above it, so pm2 never SIGKILLs a service that is still draining.
+// The services' shutdown bound is `service.shutdownTimeoutMs`: kill_timeout is 3 s above it, so
+// pm2 never SIGKILLs a service that is still draining. Exit code 2 is a configuration error (bad
+// key file, bad setting): restarting cannot cure it, so pm2 stops the app and shows it errored,
+// with the reason in its error log; any other exit (a crash, an unusable store) restarts with
+// exponential back-off.
 const { SERVICES } = require('./dist/services/registry.js');
+const { loadConfig } = require('./dist/config/index.js');
+const { schema } = require('./dist/config/schema.js');
 
 const profile = process.env.SOCKLAB_PROFILE || 'local';
+
+function shutdownBoundMs() {
+  try {
+    return loadConfig({ profile }).config.service.shutdownTimeoutMs;
+  } catch {
+    return schema.service.shutdownTimeoutMs.default; // the service itself will say what is wrong, and exit 2
+  }
+}
+const killTimeoutMs = shutdownBoundMs() + 3000;
 
 module.exports = {
   apps: Object.entries(SERVICES)
@@ -20,7 +34,8 @@ module.exports = {
       env: { SOCKLAB_PROFILE: profile, NODE_ENV: 'production' },
       wait_ready: true,
       listen_timeout: 15000,
-      kill_timeout: 8000,
+      kill_timeout: killTimeoutMs,
+      stop_exit_codes: [2],
       autorestart: true,
       exp_backoff_restart_delay: 200,
       min_uptime: 5000,

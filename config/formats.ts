@@ -151,6 +151,11 @@ export const FORMATS = [
     name: 'text',
     validate: (v) => check(typeof v === 'string', 'a text'),
   },
+  {
+    // Becomes part of a file name (certs/<id>_key.pem): no separator, no "..", nothing a shell quotes.
+    name: 'file-id',
+    validate: (v) => check(typeof v === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(v), '1 to 32 letters, digits, "_" or "-" (e.g. your CAMIPRO number)'),
+  },
 ] as const satisfies readonly convict.Format[];
 
 export type FormatName = (typeof FORMATS)[number]['name'];

@@ -69,7 +69,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
   cert
     .command('key')
     .description('make an RSA private key (PEM, mode 0600), like `openssl genrsa`')
-    .addOption(formatOption('--id <camipro>', 'your SCIPER/CAMIPRO number: writes certs/<id>_key.pem', 'text'))
+    .addOption(formatOption('--id <camipro>', 'your SCIPER/CAMIPRO number: writes certs/<id>_key.pem', 'file-id'))
     .addOption(new Option('--bits <bits>', 'key size; the handout\'s 1024 is allowed with a warning').choices(['1024', '2048', '3072', '4096']).default('2048'))
     .option('--out <file>', 'where to write the key (default certs/<id>_key.pem)')
     .option('--force', 'replace an existing key')
@@ -86,7 +86,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .command('csr')
     .description('make a certificate signing request (SHA-256), like `openssl req -new -key …`; asks for missing fields on a terminal')
     .option('--key <file>', 'your private key (default certs/<id>_key.pem)')
-    .addOption(formatOption('--id <camipro>', 'your SCIPER/CAMIPRO number: reads certs/<id>_key.pem, writes certs/<id>.csr', 'text'))
+    .addOption(formatOption('--id <camipro>', 'your SCIPER/CAMIPRO number: reads certs/<id>_key.pem, writes certs/<id>.csr', 'file-id'))
     .option('--cn <name>', 'Common Name')
     .option('--country <code>', 'Country Name (2 letters)')
     .option('--state <name>', 'State or Province Name')
@@ -159,7 +159,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .requiredOption('--ca-dir <dir>', 'folder with cacert.pem and cakey.pem')
     .requiredOption('--csr <file>', 'the certificate signing request')
     .requiredOption('--out <file>', 'where to write the certificate')
-    .addOption(formatOption('--days <days>', 'validity', 'positive-count').default(365))
+    .addOption(formatOption('--days <days>', 'validity in days (at most 397 keeps testssl and browsers content)', 'positive-count').default(365))
     .option('--force', 'replace an existing certificate')
     .action(async (flags: { caDir: string; csr: string; out: string; days: number; force?: boolean }, cmd: Command) => {
       const { signCsr } = await import('../../lib/certs/ca.js');

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption } from '../options.js';
@@ -24,17 +24,19 @@ export function registerProberCommands(program: Command, context: CliContext): v
       const { resolveProjectPath } = await import('../../lib/paths.js');
       const { readProberHistory } = await import('../../services/reset-prober/store.js');
       const report = await import('../../services/reset-prober/report.js');
-      const { socklabError } = await import('../../lib/errors.js');
+      const { describeError, socklabError } = await import('../../lib/errors.js');
       const file = resolveProjectPath(loaded.config.prober.db);
-      let history;
-      try {
-        history = readProberHistory(file);
-      } catch (error) {
-        throw socklabError('SOCKLAB_ERR_USAGE', `cannot read the prober's store ${file}: ${(error as Error).message} (is the reset-prober running? npm start)`);
-      }
-      const built = report.buildReport(history);
-      if (flags.html) writeFileSync(flags.html, report.reportHtml(built));
-      if (flags.svg) writeFileSync(flags.svg, `${report.reportSvg(built)}\n`);
+      if (!existsSync(file)) throw socklabError('SOCKLAB_ERR_USAGE', `no prober store at ${file} (is the reset-prober running? npm start)`);
+      const built = report.buildReport(readProberHistory(file));
+      const write = (output: string, text: string): void => {
+        try {
+          writeFileSync(output, text);
+        } catch (error) {
+          throw socklabError('SOCKLAB_ERR_USAGE', `cannot write ${output}: ${describeError(error)}`);
+        }
+      };
+      if (flags.html) write(flags.html, report.reportHtml(built));
+      if (flags.svg) write(flags.svg, `${report.reportSvg(built)}\n`);
       if (context.globals(cmd).json) printJson(built);
       else process.stdout.write(flags.csv ? report.reportCsv(built) : report.reportText(built));
     });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { RecorderReader, StoredDatagram } from '../../services/mcast-recorder/store.js';
 import { type CliContext, printJson } from '../context.js';
@@ -45,11 +46,8 @@ export function registerRecorderCommands(program: Command, context: CliContext):
     const { RecorderReader: Reader } = await import('../../services/mcast-recorder/store.js');
     const { socklabError } = await import('../../lib/errors.js');
     const file = resolveProjectPath(loaded.config.recorder.db);
-    try {
-      return new Reader(file);
-    } catch (error) {
-      throw socklabError('SOCKLAB_ERR_USAGE', `cannot read the recorder's store ${file}: ${(error as Error).message} (is the mcast-recorder running? npm start)`);
-    }
+    if (!existsSync(file)) throw socklabError('SOCKLAB_ERR_USAGE', `no recorder store at ${file} (is the mcast-recorder running? npm start)`);
+    return new Reader(file);
   };
 
   recorder

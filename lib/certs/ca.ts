@@ -16,9 +16,15 @@ function randomSerial(): string {
   return bytes.toString('hex');
 }
 
+/**
+ * Longest validity of a server certificate, in days: the CA/Browser Forum's 398-day limit, which
+ * testssl and browsers hold certificates to (the one-minute backdating included).
+ */
+export const MAX_SERVER_DAYS = 397;
+
 function validity(certificate: forge.pki.Certificate, days: number): void {
   const now = new Date();
-  certificate.validity.notBefore = new Date(now.getTime() - 5 * 60 * 1000); // tolerate clocks a little behind
+  certificate.validity.notBefore = new Date(now.getTime() - 60 * 1000); // tolerate a clock a little behind, no more
   certificate.validity.notAfter = new Date(now.getTime() + days * 24 * 60 * 60 * 1000);
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CA_CERT, initCa, signCsr } from './ca.js';
+import { CA_CERT, initCa, MAX_SERVER_DAYS, signCsr } from './ca.js';
 import { makeCsr } from './csr.js';
 import { makeKey } from './key.js';
 
@@ -27,7 +27,7 @@ export function ensureLocalServerCertificate(files: LocalCertificateFiles): stri
     const csr = path.join(scratch, 'server.csr');
     made.push(makeKey({ bits: 2048, out: files.keyFile, force: true }).file);
     makeCsr({ keyFile: files.keyFile, subject: { org: 'socklab', cn: 'localhost' }, sans: ['DNS:localhost', 'IP:127.0.0.1', 'IP:::1'], out: csr, force: true });
-    made.push(signCsr({ caDir: files.caDir, csrFile: csr, days: 825, out: files.certFile, force: true }).file);
+    made.push(signCsr({ caDir: files.caDir, csrFile: csr, days: MAX_SERVER_DAYS, out: files.certFile, force: true }).file);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

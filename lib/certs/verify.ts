@@ -2,6 +2,7 @@ import net from 'node:net';
 import forge from 'node-forge';
 import { isSocklabError, socklabError } from '../errors.js';
 import { WEAK_KEY_WARNING } from './key.js';
+import { expiresSoonWarning, keyModeWarning } from './server-material.js';
 import { readPem } from './files.js';
 import { altNamesOf, describeName } from './names.js';
 
@@ -83,6 +84,9 @@ export function verifyCertificate(options: VerifyOptions): VerifyReport {
     if (now < subject.validity.notBefore) problems.push(`the ${what} is not valid before ${subject.validity.notBefore.toISOString()}`);
     if (now > subject.validity.notAfter) problems.push(`the ${what} expired on ${subject.validity.notAfter.toISOString()}`);
   }
+
+  warnings.push(...expiresSoonWarning(certificate.validity.notAfter, now));
+  if (options.keyFile) warnings.push(...keyModeWarning(options.keyFile));
 
   let keyMatches: boolean | null = null;
   if (options.keyFile) {

@@ -1,12 +1,9 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import { formatHostPort } from '../../lib/address.js';
-import { socklabError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveProjectPath } from '../../lib/paths.js';
 import { floodText } from '../../lib/pmu/flood.js';
-import { WEAK_KEY_WARNING } from '../../lib/certs/key.js';
+import { loadServerMaterial } from '../../lib/certs/server-material.js';
 import { once } from '../../lib/listen.js';
 import type { Service, ServiceFactory } from '../service.js';
 import { TlsPmuServer } from './server.js';
@@ -19,33 +16,18 @@ const WALKTHROUGH =
   '`npx socklab cert verify --cert certs/CAMIPRO.cert.pem --ca certs/cacert.pem --key certs/CAMIPRO_key.pem`, ' +
   'then set tlsPmu.key and tlsPmu.cert to those files';
 
-function readKeyMaterial(setting: string, file: string): Buffer {
-  try {
-    return readFileSync(resolveProjectPath(file));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw socklabError('SOCKLAB_ERR_CONFIG', `${setting} ${file} cannot be read (${code}): ${WALKTHROUGH}`);
-  }
-}
-
-function keyBits(key: Buffer, passphrase: string): number | null {
-  try {
-    return createPrivateKey({ key, passphrase: passphrase || undefined }).asymmetricKeyDetails?.modulusLength ?? null;
-  } catch {
-    return null; // the TLS layer names the problem when it loads the key
-  }
-}
-
 /** The `tls-pmu` service: the PMU of part 2 over TLS, built from `tlsPmu.*` and `pmu.*`. */
 export const createService: ServiceFactory = (config: Config, logger: Logger): Service => {
   const { tlsPmu, pmu } = config;
   let server: TlsPmuServer | undefined;
   return {
     async start() {
-      const key = readKeyMaterial('tlsPmu.key', tlsPmu.key);
-      const cert = readKeyMaterial('tlsPmu.cert', tlsPmu.cert);
-      const bits = keyBits(key, tlsPmu.passphrase);
-      if (bits !== null && bits < 2048) logger.warn('weak key', { bits, warning: WEAK_KEY_WARNING });
+      const material = loadServerMaterial(
+        { keySetting: 'tlsPmu.key', keyFile: resolveProjectPath(tlsPmu.key), certSetting: 'tlsPmu.cert', certFile: resolveProjectPath(tlsPmu.cert), passphraseSetting: 'tlsPmu.passphrase', passphrase: tlsPmu.passphrase },
+        WALKTHROUGH,
+      );
+      for (const warning of material.warnings) logger.warn('certificate or key needs attention', { warning, bits: material.keyBits, notAfter: material.notAfter.toISOString() });
+      const { key, cert } = material;
       server = new TlsPmuServer(
         {
           ...pmu,

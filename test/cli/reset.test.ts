@@ -1,11 +1,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Family } from '../../lib/address.js';
 import { ProberStore } from '../../services/reset-prober/store.js';
-import { CLI, runCli, startUdpEmulator } from '../helpers.js';
+import { CLI, runCli, startUdpEmulator, withoutSocklabVariables } from '../helpers.js';
 
 async function emulator(family: Family, dropProbability = 0.5): Promise<string> {
   return String((await startUdpEmulator({ family, dropProbability })).port);
@@ -111,6 +111,14 @@ describe('socklab prober report', () => {
       ...[probe(ten, 'IPv4', true), probe(ten, 'IPv6', false), probe(eleven, 'IPv4', false), probe(eleven, 'IPv6', true)].map((record) => ({ kind: 'probe' as const, record })),
       { kind: 'switch', record: { at: eleven.toISOString(), from: 'IPv4', to: 'IPv6', after: ten.toISOString(), before: eleven.toISOString() } },
     ]);
+    // A read-only copy taken while the prober runs: the rows are still in the WAL, and no -shm can be made beside it.
+    const copyDir = path.join(dir, 'copy');
+    mkdirSync(copyDir);
+    copyFileSync(file, path.join(copyDir, 'prober.db'));
+    copyFileSync(`${file}-wal`, path.join(copyDir, 'prober.db-wal'));
+    for (const name of ['prober.db', 'prober.db-wal']) chmodSync(path.join(copyDir, name), 0o444);
+    chmodSync(copyDir, 0o555);
+    chmodSync(dir, 0o755);
     store.close();
 
     const table = await runCli(['prober', 'report', '--db', file, '--html', path.join(dir, 'report.html'), '--svg', path.join(dir, 'chart.svg')]);
@@ -125,6 +133,16 @@ describe('socklab prober report', () => {
     expect(csv[11]).toBe('10,1,1,0,1,IPv4');
     const missing = await runCli(['prober', 'report', '--db', path.join(dir, 'none.db')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("cannot read the prober's store");
+    expect(missing.stderr).toBe(`socklab: no prober store at ${path.join(dir, 'none.db')} (is the reset-prober running? npm start)\n`);
+    const unwritable = await runCli(['prober', 'report', '--db', file, '--html', '/nonexistent/dir/r.html']);
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toMatch(/^socklab: cannot write \/nonexistent\/dir\/r\.html: ENOENT: no such file or directory.*\n$/);
+
+    const readOnly = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'prober', 'report', '--db', path.join(copyDir, 'prober.db'), '--csv'], {
+      encoding: 'utf8',
+      env: withoutSocklabVariables(process.env),
+    });
+    expect(readOnly.stderr).toBe('');
+    expect(readOnly.stdout.split('\n')[11]).toBe('10,1,1,0,1,IPv4');
   });
 });

@@ -1,15 +1,15 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { floodText } from '../../lib/pmu/flood.js';
 import { CA_CERT, signCsr } from '../../lib/certs/ca.js';
 import { makeCsr } from '../../lib/certs/csr.js';
 import { makeKey } from '../../lib/certs/key.js';
 import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
 import { TlsPmuServer } from '../../services/tls-pmu/server.js';
-import { CLI, closeAfter, memoryLogger, pmuTestOptions, runCli, withoutSocklabVariables } from '../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, runCli, spawnService } from '../helpers.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'socklab-tls-cli-'));
 const files = { keyFile: path.join(folder, 'server_key.pem'), certFile: path.join(folder, 'server.cert.pem'), caDir: path.join(folder, 'ca') };
@@ -58,30 +58,53 @@ describe('socklab tls and socklab service tls-pmu', () => {
     expect(wrongName.code).toBe(1);
   });
 
-  it('tls-pmu warns when its key is weaker than 2048 bits, and serves all the same', async () => {
+  it('tls-pmu warns of a weak key, a certificate about to expire and a key file others can read, and serves all the same', async () => {
     ensureLocalServerCertificate(files);
     const weakKey = path.join(folder, 'weak_key.pem');
     const weakCert = path.join(folder, 'weak.cert.pem');
     makeKey({ bits: 1024, out: weakKey, force: true });
+    chmodSync(weakKey, 0o644);
     makeCsr({ keyFile: weakKey, subject: { cn: 'localhost' }, sans: ['DNS:localhost'], out: path.join(folder, 'weak.csr'), force: true });
-    signCsr({ caDir: files.caDir, csrFile: path.join(folder, 'weak.csr'), days: 30, out: weakCert, force: true });
-    const child = spawn(process.execPath, [CLI, 'service', 'tls-pmu', '--tlsPmu.key', weakKey, '--tlsPmu.cert', weakCert, '--tlsPmu.port', '0', '--log.format', 'json'], {
-      env: withoutSocklabVariables(process.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    onTestFinished(() => {
-      child.kill('SIGKILL');
-    });
-    let output = '';
-    await new Promise<void>((resolve) =>
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('"message":"ready"')) resolve();
-      }),
-    );
-    const warning = output.split('\n').find((line) => line.includes('"message":"weak key"'));
-    expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', bits: 1024 });
-    expect(warning).toContain('security level 2');
+    signCsr({ caDir: files.caDir, csrFile: path.join(folder, 'weak.csr'), days: 10, out: weakCert, force: true });
+    const service = await spawnService(['service', 'tls-pmu', '--tlsPmu.key', weakKey, '--tlsPmu.cert', weakCert, '--tlsPmu.port', '0']);
+    const warnings = service.logLines().filter((line) => line.message === 'certificate or key needs attention');
+    expect(warnings.every((line) => line.level === 'warn')).toBe(true);
+    expect(warnings.map((line) => line.warning)).toEqual([
+      expect.stringMatching(/^the certificate expires in (9|10) days, on /),
+      expect.stringMatching(/^1024-bit key: .*security level 2/),
+      `the key file ${weakKey} is readable by every user (mode 0644): chmod 600 ${weakKey}`,
+    ]);
+  });
+
+  it('tls-pmu stops with exit 2 and one line in words for a key or certificate it cannot use', async () => {
+    ensureLocalServerCertificate(files);
+    const file = (name: string, content: string | Buffer) => {
+      const target = path.join(folder, name);
+      writeFileSync(target, content, { mode: 0o600 });
+      return target;
+    };
+    const otherKey = path.join(folder, 'other_key.pem');
+    makeKey({ bits: 2048, out: otherKey, force: true });
+    const encrypted = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'right' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+    const encryptedKey = file('encrypted_key.pem', encrypted);
+    const cases: Array<[string[], string]> = [
+      [['--tlsPmu.key', file('garbage_key.pem', randomBytes(300))], `tlsPmu.key ${path.join(folder, 'garbage_key.pem')} is not a PEM private key`],
+      [['--tlsPmu.key', file('empty_key.pem', '')], `tlsPmu.key ${path.join(folder, 'empty_key.pem')} is empty`],
+      [['--tlsPmu.cert', file('bad.cert.pem', '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n')], `tlsPmu.cert ${path.join(folder, 'bad.cert.pem')} is not a PEM certificate`],
+      [['--tlsPmu.key', otherKey], `tlsPmu.key ${otherKey} does not match the certificate tlsPmu.cert ${files.certFile}: they are not a pair`],
+      [['--tlsPmu.key', encryptedKey], `tlsPmu.key ${encryptedKey} is encrypted: give its passphrase in tlsPmu.passphrase`],
+      [['--tlsPmu.key', encryptedKey, '--tlsPmu.passphrase', 'wrong'], `tlsPmu.key ${encryptedKey} cannot be decrypted: tlsPmu.passphrase is not its passphrase`],
+    ];
+    for (const [settings, problem] of cases) {
+      const given = Object.fromEntries(settings.flatMap((value, index) => (index % 2 === 0 ? [[value, settings[index + 1]!]] : [])));
+      const merged = { '--tlsPmu.key': files.keyFile, '--tlsPmu.cert': files.certFile, ...given };
+      const run = await runCli(['service', 'tls-pmu', ...Object.entries(merged).flat(), '--tlsPmu.port', '0', '--log.format', 'json']);
+      expect(run.code, problem).toBe(2);
+      const failure = (run.stdout + run.stderr).split('\n').filter((line) => line.includes('could not start'));
+      expect(failure, problem).toHaveLength(1);
+      expect(String((JSON.parse(failure[0]!) as { error: string }).error)).toContain(problem);
+      expect(run.stdout + run.stderr, problem).not.toMatch(/error:[0-9A-F]{8}|OSSL|at .*\.js:\d+/); // no OpenSSL text, no stack
+    }
   });
 
   it('tls-pmu without its key stops with exit 2 and the steps to make one', async () => {

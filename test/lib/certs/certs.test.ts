@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -62,6 +62,21 @@ describe('certificate tooling (node-forge)', () => {
     expect(text).toContain('CA:FALSE');
     const report = verifyCertificate({ certFile: cert, caFile: path.join(ca, CA_CERT), keyFile: key, host: '127.0.0.1' });
     expect(report).toMatchObject({ ok: true, keyMatches: true, problems: [], warnings: [], subject: 'C=CH, O=EPFL, CN=localhost', issuer: 'O=socklab, CN=Test CA' });
+    const validity = (file: string) => {
+      const dates = openssl(['x509', '-in', file, '-noout', '-startdate', '-enddate']).stdout;
+      const [start, end] = [/notBefore=(.*)/, /notAfter=(.*)/].map((pattern) => new Date(pattern.exec(dates)![1]!).getTime());
+      return { backdatedMs: Date.now() - start!, days: (end! - start!) / 86_400_000 };
+    };
+    expect(validity(cert).backdatedMs).toBeLessThanOrEqual(61_000); // no more than a minute in the past
+
+    // Within 14 days of its end, and with a key file others may read: ok, but said.
+    const soon = path.join(folder, 'soon.cert.pem');
+    signCsr({ caDir: ca, csrFile: csr, days: 5, out: soon, force: false });
+    chmodSync(key, 0o640);
+    expect(verifyCertificate({ certFile: soon, caFile: path.join(ca, CA_CERT), keyFile: key }).warnings).toEqual([
+      expect.stringMatching(/^the certificate expires in 4 days, on /),
+      `the key file ${key} is readable by its group (mode 0640): chmod 600 ${key}`,
+    ]);
   });
 
   it('verifies a certificate OpenSSL signed from our CSR, and one OpenSSL made end to end with our CA', () => {
@@ -122,7 +137,7 @@ describe('certificate tooling (node-forge)', () => {
     writeFileSync(oldFile, forge.pki.certificateToPem(old));
     const report = verifyCertificate({ certFile: oldFile, caFile: path.join(ca, CA_CERT), host: 'localhost' });
     expect(report.ok).toBe(true);
-    expect(report.warnings).toEqual([expect.stringContaining('1024-bit key'), 'signed with SHA-1, which current clients refuse']);
+    expect(report.warnings).toEqual([expect.stringMatching(/^the certificate expires in 0 days/), expect.stringContaining('1024-bit key'), 'signed with SHA-1, which current clients refuse']);
   });
 
   it('makes the local profile\'s CA and server certificate once', () => {
@@ -132,6 +147,20 @@ describe('certificate tooling (node-forge)', () => {
     expect(ensureLocalServerCertificate(files)).toEqual([]);
     const report = verifyCertificate({ certFile: files.certFile, caFile: path.join(files.caDir, CA_CERT), keyFile: files.keyFile, host: '::1' });
     expect(report.ok).toBe(true);
+    // testssl rates a server certificate valid over 398 days MEDIUM: ours stays under it.
+    const days = (Date.parse(report.notAfter) - Date.parse(report.notBefore)) / 86_400_000;
+    expect(days).toBeGreaterThan(396);
+    expect(days).toBeLessThanOrEqual(398);
+  });
+
+  it('refuses an ID that is not a plain name, so that no key is written outside certs/', async () => {
+    for (const id of ['../../x', 'a/b', '', 'x'.repeat(33), 'név']) {
+      for (const command of ['key', 'csr']) {
+        const run = await runCli(['cert', command, '--id', id]);
+        expect(run.code, `${command} --id ${id}`).toBe(2);
+        expect(run.stderr).toMatch(/^socklab: option '--id <camipro>' argument '.*' is invalid\. must be 1 to 32 letters, digits, "_" or "-"/);
+      }
+    }
   });
 
   it('asks for the missing subject fields on a terminal, as `openssl req` does', () => {
