@@ -101,9 +101,14 @@ const schemaWithoutSources = {
       host: { doc: 'Address the PMU TCP emulator listens on.', format: 'ip-address', default: '127.0.0.1' },
       port: { doc: 'Port of the PMU TCP emulator.', format: 'tcp-port', default: 5003 },
       maxConnections: {
-        doc: 'Connections served at once; more get "ERROR: server busy".',
+        doc: 'Connections held at once; idle ones (no command yet) are closed, oldest first, to make room, and only when every one is a session does a newcomer get "ERROR: server busy".',
         format: 'positive-count',
         default: 2000,
+      },
+      maxPendingPerAddress: {
+        doc: 'Connections one address may hold before sending a command; past it, its oldest idle one is closed.',
+        format: 'positive-count',
+        default: 1000,
       },
     },
     pmuUdp: {
@@ -220,7 +225,17 @@ const schemaWithoutSources = {
       default: '',
       sensitive: true,
     },
-    maxConnections: { doc: 'TCP connections at once, handshakes included; more are closed at once.', format: 'positive-count', default: 500 },
+    maxConnections: {
+      doc: 'TCP connections held at once, handshakes included; idle or unfinished ones are closed, oldest first, to make room for a newcomer.',
+      format: 'positive-count',
+      default: 500,
+    },
+    maxPendingPerAddress: {
+      doc: 'Connections one address may hold before sending a command; past it, its oldest unfinished one is closed.',
+      format: 'positive-count',
+      default: 250,
+    },
+    helloTimeoutMs: { doc: 'A connection whose TLS ClientHello is not whole by then is closed.', format: 'positive-count', default: 5000 },
     handshakeTimeoutMs: { doc: 'A client that has not finished its TLS handshake by then is cut.', format: 'positive-count', default: 10000 },
     localCa: {
       doc: 'Local profile: folder of the local CA that `npm start` creates to sign the TLS PMU certificate when tlsPmu.key and tlsPmu.cert do not exist.',

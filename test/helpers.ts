@@ -112,7 +112,7 @@ export class FakeClock {
   }
 }
 
-/** The PMU protocol settings the tests share: a fixed n of 5, short timeouts. */
+/** The PMU servers' settings the tests share: a fixed n of 5, short timeouts, room for every test's connections. */
 export function pmuTestOptions(floodText: Buffer) {
   return {
     messagesMin: 5,
@@ -125,6 +125,8 @@ export function pmuTestOptions(floodText: Buffer) {
     commandGapMs: 10,
     lingerMs: 500,
     drainMs: 100,
+    maxPendingPerAddress: 1000,
+    helloTimeoutMs: 2000,
   };
 }
 

@@ -30,6 +30,16 @@ function summary(command: string, result: PdcResult): string {
   return `${session}${messages}, ${result.reads} reads, ${segments}, ${result.bytes} bytes, ${result.durationMs} ms\n`;
 }
 
+/** Why an exchange that ended normally still did not get a PMU answer (exit 1, after printing what came). */
+function answerProblem(result: PdcResult): string | null {
+  if (result.bytes === 0) return 'the server closed the connection without sending anything';
+  if (result.unexpected.length > 0) {
+    const bytes = result.unexpected.reduce((total, text) => total + Buffer.byteLength(text), 0);
+    return `${bytes} bytes of the answer are not PMU messages ("This is PMU data i"); shown as [unexpected data]`;
+  }
+  return null;
+}
+
 function clientOptions(command: Command, what: string, defaultPort: string): Command {
   return command
     .argument('<command>', 'CMD_short:d (d seconds between two sends) or CMD_floodme')
@@ -76,6 +86,8 @@ export function registerPdcCommands(program: Command, context: CliContext): void
     });
     if (json) printJson(result);
     else process.stderr.write(summary(command, result));
+    const problem = answerProblem(result);
+    if (problem) throw socklabError('SOCKLAB_ERR_PROTOCOL', problem);
   };
 
   clientOptions(program.command('pdc'), 'PMU', 'client.pmuTcp.port, 5003')

@@ -151,6 +151,9 @@ export function runPdc(options: PdcOptions): Promise<PdcResult> {
     });
 
     socket.on('end', () => {
+      if (options.tls && !session) {
+        return fail(socklabError('SOCKLAB_ERR_NETWORK', `${options.host}:${options.port} closed the connection before the TLS handshake completed: no TLS session was set up`));
+      }
       const { segments, note } = dataSegmentsIn(socket);
       socket.end();
       if (mode === 'undecided') decide();

@@ -47,7 +47,8 @@ export class PmuStreamHandler {
     this.closeWithError(socket, reason);
   }
 
-  handle(socket: net.Socket): void {
+  /** Serves one connection; `onCommand` is told when a valid command has come (the peer is a client, not a squatter). */
+  handle(socket: net.Socket, onCommand: () => void = () => undefined): void {
     const session: Session = { socket };
     this.sessions.add(session);
     const startedAt = performance.now();
@@ -82,6 +83,7 @@ export class PmuStreamHandler {
       const parsed = parsePmuCommand(commandText, this.options.maxIntervalSeconds);
       if (!parsed.ok) return fail(parsed.reason);
       stopWaiting();
+      onCommand();
       outcome = 'answered';
       const response = respond(
         parsed.command,

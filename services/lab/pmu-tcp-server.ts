@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { listen, once } from '../../lib/listen.js';
+import { ConnectionAdmission } from '../../lib/admission.js';
+import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { formatHostPort } from '../../lib/address.js';
@@ -7,7 +8,10 @@ import { formatHostPort } from '../../lib/address.js';
 export interface PmuTcpServerOptions extends PmuStreamOptions {
   host: string;
   port: number;
+  /** Connections at once; idle ones (no command yet) are evicted, oldest first, to make room. */
   maxConnections: number;
+  /** Connections one address may hold before sending a command. */
+  maxPendingPerAddress: number;
   /** On close, time given to the sessions under way before they are cut. */
   drainMs: number;
 }
@@ -15,6 +19,7 @@ export interface PmuTcpServerOptions extends PmuStreamOptions {
 /** The course's PMU over TCP (handout part 2, port 5003). */
 export class PmuTcpServer {
   private readonly handler: PmuStreamHandler;
+  private readonly admission: ConnectionAdmission;
   // allowHalfOpen: a client may shut down its sending side after the command and still read the answer.
   private readonly server = net.createServer({ allowHalfOpen: true });
 
@@ -23,9 +28,10 @@ export class PmuTcpServer {
     private readonly logger: Logger,
   ) {
     this.handler = new PmuStreamHandler(options, logger);
+    this.admission = new ConnectionAdmission(options);
     this.server.on('connection', (socket) => {
-      if (this.handler.active >= options.maxConnections) this.handler.refuse(socket, 'server busy');
-      else this.handler.handle(socket);
+      if (!this.admission.admit(socket)) this.handler.refuse(socket, 'server busy');
+      else this.handler.handle(socket, () => this.admission.settle(socket));
     });
   }
 
@@ -36,7 +42,7 @@ export class PmuTcpServer {
   }
 
   readonly close = once(async () => {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = closeServer(this.server);
     await this.handler.closeAll(this.options.drainMs);
     await closed;
   });

@@ -37,6 +37,8 @@ export const createService: ServiceFactory = (config: Config, logger: Logger): S
           cert,
           passphrase: tlsPmu.passphrase,
           maxConnections: tlsPmu.maxConnections,
+          maxPendingPerAddress: tlsPmu.maxPendingPerAddress,
+          helloTimeoutMs: tlsPmu.helloTimeoutMs,
           handshakeTimeoutMs: tlsPmu.handshakeTimeoutMs,
           floodText: floodText(pmu.floodBytes, pmu.floodSeed),
           random: Math.random,

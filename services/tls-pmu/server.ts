@@ -1,11 +1,13 @@
 import { constants } from 'node:crypto';
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { formatHostPort, peerOf } from '../../lib/address.js';
-import { listen, once } from '../../lib/listen.js';
+import { ConnectionAdmission } from '../../lib/admission.js';
+import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
+import { clientHelloProgress } from './client-hello.js';
 
 /**
  * Beyond a default Node TLS server (SPEC "TLS PMU"): TLS 1.2 and 1.3 only; AEAD suites with
@@ -38,16 +40,26 @@ export interface TlsPmuServerOptions extends PmuStreamOptions {
   key: Buffer;
   cert: Buffer;
   passphrase?: string;
-  /** TCP connections at once, handshakes included; more are closed at once. */
+  /** TCP connections at once, handshakes included; idle and unfinished ones are evicted, oldest first, to make room. */
   maxConnections: number;
+  /** Connections one address may hold before sending a command. */
+  maxPendingPerAddress: number;
+  /** A connection whose ClientHello is not whole by then is closed. */
+  helloTimeoutMs: number;
+  /** A client that has not finished its TLS handshake by then is cut. */
   handshakeTimeoutMs: number;
   drainMs: number;
 }
 
 /** The graded part 6 server: the PMU protocol of part 2 over TLS, with one-way authentication. */
 export class TlsPmuServer {
-  private readonly server: tls.Server;
+  /** Accepts TCP and admits a connection to TLS once its ClientHello is whole. */
+  private readonly tcp = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  private readonly tls: tls.Server;
   private readonly handler: PmuStreamHandler;
+  private readonly admission: ConnectionAdmission;
+  /** The TCP socket under each TLS session, by peer: admission tracks TCP sockets. */
+  private readonly rawByPeer = new Map<string, net.Socket>();
   private readonly failures: RateLimitedLog;
 
   constructor(
@@ -58,8 +70,9 @@ export class TlsPmuServer {
       const secure = socket as tls.TLSSocket;
       return { tlsVersion: secure.getProtocol(), cipher: secure.getCipher()?.name ?? null, resumed: secure.isSessionReused() };
     });
+    this.admission = new ConnectionAdmission(options);
     this.failures = new RateLimitedLog(logger, { lines: 5, windowMs: 1000 });
-    this.server = tls.createServer({
+    this.tls = tls.createServer({
       ...HARDENED_TLS,
       key: options.key,
       cert: options.cert,
@@ -67,24 +80,68 @@ export class TlsPmuServer {
       handshakeTimeout: options.handshakeTimeoutMs,
       allowHalfOpen: true,
     });
-    this.server.maxConnections = options.maxConnections;
-    this.server.on('secureConnection', (socket) => this.handler.handle(socket));
-    // Plain TCP, junk, old protocol versions, aborted or slow handshakes: logged, never fatal.
-    this.server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    this.tcp.on('connection', (socket) => this.accept(socket));
+    this.tls.on('secureConnection', (socket) => {
+      const raw = this.rawByPeer.get(peerOf(socket));
+      this.handler.handle(socket, () => raw && this.admission.settle(raw));
+    });
+    // Junk, old protocol versions, aborted or slow handshakes: logged, never fatal.
+    this.tls.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       this.failures.log('warn', 'handshake failed', { peer: peerOf(socket as net.Socket), reason: error.code ?? error.message });
       socket.destroy();
     });
   }
 
+  get counters(): { connections: number; evicted: number } {
+    return { connections: this.admission.size, evicted: this.admission.evicted };
+  }
+
   async listen(): Promise<net.AddressInfo> {
-    const address = await listen(this.server, { host: this.options.host, port: this.options.port });
+    const address = await listen(this.tcp, { host: this.options.host, port: this.options.port });
     this.logger.info('listening', { url: `tls://${formatHostPort(address.address, address.port)}`, versions: 'TLSv1.2, TLSv1.3' });
     return address;
   }
 
+  private accept(socket: net.Socket): void {
+    const peer = peerOf(socket);
+    socket.on('error', () => undefined); // the TLS layer or the close reports what matters
+    if (!this.admission.admit(socket)) {
+      this.failures.log('warn', 'refused', { peer, reason: `every one of the ${this.options.maxConnections} connections is a session` });
+      socket.destroy();
+      return;
+    }
+    this.rawByPeer.set(peer, socket);
+    socket.once('close', () => this.rawByPeer.delete(peer));
+    let received = Buffer.alloc(0);
+    const stop = (): void => {
+      clearTimeout(timer);
+      socket.off('readable', onReadable);
+      socket.off('end', onEnd);
+    };
+    const reject = (reason: string): void => {
+      stop();
+      this.failures.log('warn', 'handshake failed', { peer, reason });
+      socket.destroy();
+    };
+    const onReadable = (): void => {
+      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) received = Buffer.concat([received, chunk]);
+      const progress = clientHelloProgress(received);
+      if (progress === 'incomplete') return;
+      stop();
+      if (progress === 'not-tls') return reject('not a TLS ClientHello');
+      socket.unshift(received);
+      this.tls.emit('connection', socket);
+    };
+    const onEnd = (): void => reject('closed before its ClientHello was complete');
+    const timer = setTimeout(() => reject(`no complete ClientHello within ${this.options.helloTimeoutMs} ms`), this.options.helloTimeoutMs);
+    socket.on('readable', onReadable);
+    socket.once('end', onEnd);
+  }
+
   readonly close = once(async () => {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = closeServer(this.tcp);
     await this.handler.closeAll(this.options.drainMs);
+    for (const raw of this.rawByPeer.values()) raw.destroy(); // connections still before or in their handshake
     await closed;
   });
 }

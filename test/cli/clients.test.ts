@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { closeServer, listen } from '../../lib/listen.js';
 import { pmuMessage } from '../../lib/pmu/command.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import { PmuTcpServer } from '../../services/lab/pmu-tcp-server.js';
@@ -53,6 +55,32 @@ describe('socklab pdc and socklab ws', () => {
     const bad = await runCli(['pdc', 'CMD_short:0', '--port', 'seventy']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe("socklab: option '--port <port>' argument 'seventy' is invalid. must be a port number from 0 to 65535.");
+  });
+
+  it('pdc and tls exit 1, saying why, when no PMU answer came: nothing sent, junk, or no TLS session', async () => {
+    const answering = async (answer: (socket: net.Socket) => void) => {
+      const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+        socket.resume(); // read what the client sends, or its FIN never comes through
+        answer(socket);
+      });
+      const { port } = await listen(server, { host: '127.0.0.1', port: 0 });
+      onTestFinished(() => closeServer(server));
+      return String(port);
+    };
+    const silentClose = await answering((socket) => socket.end());
+    const nothing = await runCli(['pdc', 'CMD_short:0', '--port', silentClose]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/\nsocklab: the server closed the connection without sending anything\n$/);
+
+    const junk = await runCli(['pdc', 'CMD_short:0', '--port', await answering((socket) => socket.end('hello, I am not a PMU'))]);
+    expect(junk.code).toBe(1);
+    expect(junk.stdout).toBe('[unexpected data] "hello, I am not a PMU"\n'); // what came is still shown
+    expect(junk.stderr).toMatch(/\nsocklab: 21 bytes of the answer are not PMU messages \("This is PMU data i"\); shown as \[unexpected data\]\n$/);
+
+    const tls = await runCli(['tls', 'CMD_short:0', '--port', silentClose, '--insecure']);
+    expect(tls.code).toBe(1);
+    expect(tls.stderr).toContain(`127.0.0.1:${silentClose} closed the connection before the TLS handshake completed: no TLS session was set up`);
+    expect(tls.stderr).not.toContain('0 messages');
   });
 
   it('ws prints each message event, and --json gives events and the close', async () => {

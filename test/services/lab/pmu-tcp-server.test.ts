@@ -1,9 +1,9 @@
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuTcpServer, type PmuTcpServerOptions } from '../../../services/lab/pmu-tcp-server.js';
-import { closeAfter, memoryLogger, pmuTestOptions, tcpExchange } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, tcpExchange, waitFor } from '../../helpers.js';
 
 const FLOOD = floodText(256 * 1024, 3);
 
@@ -120,5 +120,30 @@ describe('PMU TCP emulator', () => {
     expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe([1, 2, 3].map(pmuMessage).join(''));
     await server.close();
     await server.close(); // idempotent
+  });
+
+  it('makes room for a client with a command by closing the oldest idle connections', async () => {
+    const { port } = await startServer({ maxConnections: 100, maxPendingPerAddress: 100, idleTimeoutMs: 20_000 });
+    const idle: net.Socket[] = [];
+    onTestFinished(() => idle.forEach((socket) => socket.destroy()));
+    const closedByServer: number[] = [];
+    await Promise.all(
+      Array.from(
+        { length: 150 },
+        (_, index) =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect({ host: '127.0.0.1', port }, () => resolve());
+            socket.on('error', () => undefined);
+            socket.on('close', () => closedByServer.push(index));
+            socket.resume();
+            idle.push(socket);
+          }),
+      ),
+    );
+    const started = performance.now();
+    expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe([1, 2, 3, 4, 5, 6].map(pmuMessage).join(''));
+    expect(performance.now() - started).toBeLessThan(1000);
+    await waitFor('the oldest idle connections to be closed', () => closedByServer.length >= 51);
+    expect(Math.min(...closedByServer)).toBe(0); // the oldest went first
   });
 });
