@@ -157,6 +157,11 @@ const schemaWithoutSources = {
         format: 'positive-count',
         default: 3,
       },
+      receiveBufferBytes: {
+        doc: 'Socket receive buffer, so that a burst of subscriber datagrams is not dropped by the kernel (capped by net.core.rmem_max).',
+        format: 'positive-count',
+        default: 4 * 1024 * 1024,
+      },
     },
     pmuWs: {
       host: { doc: 'Address the PMU WebSocket emulator listens on.', format: 'ip-address', default: '127.0.0.1' },

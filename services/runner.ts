@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { describeError, isSocklabError, socklabError } from '../lib/errors.js';
 import { rotateLogs } from '../lib/log-rotation.js';
@@ -15,6 +17,18 @@ function pm2LogFiles(): string[] {
   return [process.env.pm_out_log_path, process.env.pm_err_log_path].filter(
     (file): file is string => typeof file === 'string' && file !== '' && file !== '/dev/null',
   );
+}
+
+/**
+ * A configuration error (exit 2) is in stop_exit_codes, so pm2 does not restart the app; but with
+ * exp_backoff_restart_delay pm2 still lists it as "waiting restart" for ever. A `pm2 stop` of this
+ * app, run once this process has exited, makes `pm2 ls` say "stopped".
+ */
+function markStoppedUnderPm2(): void {
+  const id = process.env.pm_id;
+  if (id === undefined) return;
+  const pm2 = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2');
+  spawn(process.execPath, [pm2, 'stop', id], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /**
@@ -92,7 +106,13 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
     // A configuration problem (missing key file, …) exits 2 like every configuration error.
     logger.error('could not start', { error: describeError(error) });
     await service.close().catch(() => undefined);
-    return exit(isSocklabError(error) ? error.exitCode : 1);
+    // pm2 (6.x) marks an app "online" when listen_timeout passes without 'ready', even if it has
+    // exited meanwhile (pm2#5716): ending its wait first keeps `pm2 ls` truthful (stopped, or
+    // restarting), and lets stop_exit_codes stop an app that exits 2.
+    await new Promise<void>((resolve) => (process.send ? process.send('ready', () => resolve()) : resolve()));
+    const code = isSocklabError(error) ? error.exitCode : 1;
+    if (code === 2) markStoppedUnderPm2();
+    return exit(code);
   }
   process.send?.('ready');
   return new Promise<never>(() => undefined);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { pmuMessage } from '../lib/pmu/command.js';
 import { projectRoot } from '../lib/paths.js';
-import { tcpExchange, withoutSocklabVariables } from './helpers.js';
+import { tcpExchange, waitFor, withoutSocklabVariables } from './helpers.js';
 
 const PM2 = path.join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2');
 
@@ -77,5 +77,29 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     expect(stopped.status, stopped.stderr).toBe(0);
     expect(JSON.parse(run(PM2, ['jlist'], env).stdout)).toEqual([]);
     expect(readFileSync(outLog, 'utf8')).toContain('"message":"stopped"');
+  });
+
+  it('stops an app that exits 2 (configuration) and restarts with back-off one that crashes (unusable store)', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'socklab-pm2-'));
+    const garbage = path.join(home, 'garbage_key.pem');
+    writeFileSync(garbage, 'not a key', { mode: 0o600 });
+    const notDatabase = path.join(home, 'recorder.db');
+    writeFileSync(notDatabase, 'not a database, only text '.repeat(100));
+    const overlay = path.join(home, 'broken.json');
+    writeFileSync(overlay, JSON.stringify({ recorder: { db: notDatabase, port: 0 }, tlsPmu: { port: 0, key: garbage, cert: garbage } }));
+    const env = { ...withoutSocklabVariables(process.env), PM2_HOME: home, SOCKLAB_CONFIG: overlay };
+    onTestFinished(() => {
+      run(PM2, ['kill'], env);
+    });
+    run(PM2, ['start', path.join(projectRoot, 'ecosystem.config.js'), '--only', 'tls-pmu,mcast-recorder'], env);
+    type App = { name: string; pm2_env: { status: string; restart_time: number } };
+    const apps = () => Object.fromEntries((JSON.parse(run(PM2, ['jlist'], env).stdout) as App[]).map((app) => [app.name, app.pm2_env]));
+    const settled = await waitFor('tls-pmu stopped and mcast-recorder restarted twice', () => {
+      const now = apps();
+      return now['tls-pmu']?.status === 'stopped' && (now['mcast-recorder']?.restart_time ?? 0) >= 2 ? now : undefined;
+    }, 20_000);
+    expect(settled['tls-pmu']!.restart_time).toBe(0);
+    expect(readFileSync(path.join(home, 'logs', 'tls-pmu-error.log'), 'utf8')).toContain(`tlsPmu.key ${garbage} is not a PEM private key`);
+    expect(readFileSync(path.join(home, 'logs', 'mcast-recorder-error.log'), 'utf8')).toContain(`SQLITE_NOTADB ${notDatabase}: file is not a database`);
   });
 });

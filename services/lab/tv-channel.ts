@@ -15,6 +15,7 @@ export interface TvChannelOptions {
   /** Subscriber texts longer than this many characters are answered (handout Q22: 300). */
   replyThreshold: number;
   maxRepliesPerSecond: number;
+  receiveBufferBytes: number;
   lines: readonly string[];
 }
 
@@ -49,7 +50,13 @@ export class TvChannel {
 
   async listen(): Promise<number> {
     const { group, iface, ttl } = this.options;
-    this.membership = await joinGroups({ groups: [group], port: this.options.port, iface }, (datagram) => this.onDatagram(datagram));
+    this.membership = await joinGroups(
+      { groups: [group], port: this.options.port, iface, receiveBufferBytes: this.options.receiveBufferBytes },
+      (datagram) => this.onDatagram(datagram),
+    );
+    if (this.membership.receiveBufferBytes < this.options.receiveBufferBytes) {
+      this.logger.warn('receive buffer smaller than asked (raise net.core.rmem_max)', { asked: this.options.receiveBufferBytes, granted: this.membership.receiveBufferBytes });
+    }
     this.port = this.membership.port;
     this.sender = await multicastSender({ iface, ttl });
     this.timer = setInterval(() => this.broadcast(), this.options.intervalMs);

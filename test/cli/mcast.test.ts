@@ -66,7 +66,7 @@ describe('socklab mcast (part 4)', () => {
   it('gets the channel\'s answer to a 350-character message (Q22)', async () => {
     const channel = closeAfter(
       new TvChannel(
-        { group: '224.1.1.1', port: 0, iface: '127.0.0.1', ttl: 1, intervalMs: 60_000, replyThreshold: 300, maxRepliesPerSecond: 3, lines: PLAY },
+        { group: '224.1.1.1', port: 0, iface: '127.0.0.1', ttl: 1, intervalMs: 60_000, replyThreshold: 300, maxRepliesPerSecond: 3, receiveBufferBytes: 1 << 20, lines: PLAY },
         memoryLogger().logger,
       ),
     );

@@ -112,7 +112,7 @@ describe('configuration', () => {
   it('refuses unknown keys and unknown SOCKLAB_ variables', () => {
     const file = configFile({ prober: { prot: 5004 } });
     expect(configProblem(() => loadConfig({ configFile: file, env: {} }))).toBe(
-      'invalid configuration: unknown setting prober.prot; allowed under prober: hosts, port, n, timeoutMs, maxRounds, intervalSeconds, db',
+      'invalid configuration: unknown setting prober.prot; allowed under prober: hosts, port, n, timeoutMs, maxRounds, intervalSeconds, db, maxPendingRows',
     );
     expect(configProblem(() => loadConfig({ env: { SOCKLAB_PROBER_PROT: '1' } }))).toContain(
       'unknown environment variable SOCKLAB_PROBER_PROT',

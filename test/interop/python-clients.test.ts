@@ -44,7 +44,7 @@ describe("the handout's Python clients against the emulators", () => {
   it('part 4: a receiver joined on 127.0.0.1 sees the channel', async () => {
     const channel = closeAfter(
       new TvChannel(
-        { group: '224.1.1.1', port: 0, iface: '127.0.0.1', ttl: 1, intervalMs: 50, replyThreshold: 300, maxRepliesPerSecond: 3, lines: PLAY },
+        { group: '224.1.1.1', port: 0, iface: '127.0.0.1', ttl: 1, intervalMs: 50, replyThreshold: 300, maxRepliesPerSecond: 3, receiveBufferBytes: 1 << 20, lines: PLAY },
         memoryLogger().logger,
       ),
     );

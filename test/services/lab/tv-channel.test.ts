@@ -11,7 +11,7 @@ async function startChannel(intervalMs = 30) {
   const { logger } = memoryLogger('lab');
   const channel = closeAfter(
     new TvChannel(
-      { group: GROUP, port: 0, iface: '127.0.0.1', ttl: 1, intervalMs, replyThreshold: 300, maxRepliesPerSecond: 3, lines: PLAY },
+      { group: GROUP, port: 0, iface: '127.0.0.1', ttl: 1, intervalMs, replyThreshold: 300, maxRepliesPerSecond: 3, receiveBufferBytes: 4 << 20, lines: PLAY },
       logger,
     ),
   );
@@ -20,7 +20,7 @@ async function startChannel(intervalMs = 30) {
 
 /** A plain subscriber socket, joined on the loopback interface as the handout's receiver would. */
 async function subscriber(port: number) {
-  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 << 20 });
   const received: Buffer[] = [];
   socket.on('message', (message) => received.push(message));
   await new Promise<void>((resolve) => socket.bind(port, '0.0.0.0', resolve));
@@ -72,5 +72,17 @@ describe('multicast TV channel', () => {
     await waitFor(() => channel.counters.received >= 12);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(channel.counters).toMatchObject({ received: 12, replies: 3, ignored: 7 });
+  });
+
+  it('answers every one of a burst of 1,000 long messages from 1,000 subscribers: none dropped in the kernel', async () => {
+    const { channel, port } = await startChannel(60_000);
+    const viewer = closeAfter(await subscriber(port));
+    const long = 'O Romeo! '.repeat(40); // 360 characters
+    await Promise.all(Array.from({ length: 1000 }, (_, index) => viewer.send(encodeTvDatagram(`s${String(index).padStart(5, '0')}`, long))));
+    await waitFor(() => channel.counters.replies >= 1000, 10_000);
+    expect(channel.counters).toMatchObject({ received: 1000, replies: 1000, ignored: 0 });
+    await waitFor(() => viewer.received.filter((message) => decodeTvDatagram(message).id === 'swcmTV').length >= 1000, 10_000);
+    const answered = new Set(viewer.received.map(decodeTvDatagram).filter((message) => message.id === 'swcmTV').map((message) => message.text.split(' ')[2]));
+    expect(answered.size).toBe(1000);
   });
 });
