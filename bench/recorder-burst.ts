@@ -7,6 +7,7 @@ import { projectRoot } from '../lib/paths.js';
 import { openStoreReadOnly } from '../lib/sqlite.js';
 import { encodeTvDatagram } from '../lib/tv.js';
 import { type BenchResult, CLI } from './harness.js';
+import { closeSocket } from '../lib/listen.js';
 
 const DATAGRAMS = 20_000;
 const PER_SECOND = 10_000;
@@ -17,7 +18,7 @@ async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  await closeSocket(socket);
   return port;
 }
 

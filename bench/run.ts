@@ -11,6 +11,8 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'prober-soak': () => import('./prober-soak.js'),
   'recorder-burst': () => import('./recorder-burst.js'),
   'tls-handshakes': () => import('./tls-handshakes.js'),
+  'tls-idle-lockout': () => import('./tls-idle-lockout.js'),
+  'tls-soak': () => import('./tls-soak.js'),
   'cert-key': () => import('./cert-key.js'),
 };
 

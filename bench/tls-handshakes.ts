@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureLocalServerCertificate } from '../lib/certs/local.js';
 import { alternate, type BenchResult, CLI, median } from './harness.js';
+import { closeServer } from '../lib/listen.js';
 
 const SECONDS = 5;
 const ROUNDS = 3;
@@ -13,7 +14,7 @@ async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeServer(server);
   return port;
 }
 

@@ -22,6 +22,9 @@ export const SERVICES: Record<string, ServiceEntry> = {
   },
   'tls-pmu': {
     description: 'the graded part 6 server: the PMU protocol over TLS 1.2/1.3 with the key and CA-signed certificate of tlsPmu.*',
+    // Each session's objects live a few milliseconds; with V8's default the young generation
+    // grows to tens of MiB and stays there (bench/tls-soak.ts measures it).
+    nodeArgs: ['--max-semi-space-size=2'],
     load: () => import('./tls-pmu/index.js'),
   },
   'reset-prober': {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { pmuMessage } from '../lib/pmu/command.js';
 import { projectRoot } from '../lib/paths.js';
-import { tcpExchange, waitFor, withoutSocklabVariables } from './helpers.js';
+import { silentUdpPort, tcpExchange, waitFor, withoutSocklabVariables } from './helpers.js';
 
 const PM2 = path.join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2');
 
@@ -34,7 +34,7 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
       overlay,
       JSON.stringify({
         lab: { pmuTcp: { port: 0 }, pmuUdp: { port: 0 }, tv: { port: 0 }, pmuWs: { port: 0 } },
-        prober: { db: path.join(home, 'prober.db'), port: 9, timeoutMs: 50, maxRounds: 2 },
+        prober: { db: path.join(home, 'prober.db'), port: await silentUdpPort(), timeoutMs: 50, maxRounds: 2 },
         recorder: { db: path.join(home, 'recorder.db'), port: 0 },
         tlsPmu: { port: 0, key: path.join(home, 'server_key.pem'), cert: path.join(home, 'server.cert.pem'), localCa: path.join(home, 'ca') },
       }),
@@ -59,16 +59,13 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     ]);
 
     const outLog = path.join(home, 'logs', 'lab-out.log');
-    const deadline = Date.now() + 10_000;
-    let ready: { endpoints: string[] } | undefined;
-    while (!ready && Date.now() < deadline) {
+    const ready = await waitFor('the lab\'s ready line in its pm2 log', () => {
       const text = existsSync(outLog) ? readFileSync(outLog, 'utf8') : '';
       // pm2 prefixes each line with its own date (log_date_format); the JSON follows.
       const line = text.split('\n').find((entry) => entry.includes('"message":"ready"'));
-      if (line) ready = JSON.parse(line.slice(line.indexOf('{'))) as { endpoints: string[] };
-      else await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const tcp = ready!.endpoints.find((endpoint) => endpoint.startsWith('pmu-tcp'))!;
+      return line ? (JSON.parse(line.slice(line.indexOf('{'))) as { endpoints: string[] }) : undefined;
+    });
+    const tcp = ready.endpoints.find((endpoint) => endpoint.startsWith('pmu-tcp'))!;
     const port = Number(/:(\d+)$/.exec(tcp)![1]);
     const { data } = await tcpExchange(port, 'CMD_short:0');
     expect(data.toString().startsWith(pmuMessage(1) + pmuMessage(2))).toBe(true);

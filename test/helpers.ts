@@ -1,8 +1,10 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { onTestFinished } from 'vitest';
+import { bindDatagram, closeSocket } from '../lib/listen.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { projectRoot } from '../lib/paths.js';
 import { PmuUdpServer, type PmuUdpServerOptions } from '../services/lab/pmu-udp-server.js';
@@ -150,7 +152,7 @@ export async function startUdpEmulator(overrides: Partial<PmuUdpServerOptions> =
       logger,
     ),
   );
-  return { server, port: await server.listen(), lines };
+  return { server, port: (await server.listen()).port, lines };
 }
 
 /** Resolves once `condition()` holds (checked every few ms), or fails the test after `timeoutMs` naming `what`. */
@@ -174,6 +176,8 @@ export interface SpawnedService {
   output: () => string;
   /** The endpoints of its "ready" line, e.g. "pmu-tcp tcp://127.0.0.1:40000". */
   endpoints: string[];
+  /** Messages it sent pm2's way over IPC ("ready"); none when run through a wrapper. */
+  ipc: unknown[];
 }
 
 /**
@@ -190,6 +194,8 @@ export async function spawnService(args: string[], wrapper: string[] = []): Prom
     child.kill('SIGKILL');
   });
   let text = '';
+  const ipc: unknown[] = [];
+  child.on('message', (message) => ipc.push(message));
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -204,7 +210,7 @@ export async function spawnService(args: string[], wrapper: string[] = []): Prom
     if (ended) throw new Error(`socklab ${args.join(' ')} ended before it was ready:\n${text}`);
     return logLines().find((line) => line.message === 'ready');
   });
-  return { child, exited, logLines, output: () => text, endpoints: ready.endpoints as string[] };
+  return { child, exited, logLines, output: () => text, endpoints: ready.endpoints as string[], ipc };
 }
 
 /** The port in an endpoint line: "… tcp://127.0.0.1:40000" or "… port 40000 …". */
@@ -212,4 +218,43 @@ export function portOf(endpoint: string): number {
   const match = /:(\d+)(?:\s|$)|\sport (\d+)/.exec(endpoint);
   if (!match) throw new Error(`no port in "${endpoint}"`);
   return Number(match[1] ?? match[2]);
+}
+
+/**
+ * A UDP port on 127.0.0.1 and ::1 where sockets made here read and never answer: a RESET server
+ * that stays silent, instead of a port assumed free. Closed when the test ends.
+ */
+export async function silentUdpPort(): Promise<number> {
+  for (let attempt = 0; ; attempt += 1) {
+    const v4 = dgram.createSocket('udp4');
+    await bindDatagram(v4, { address: '127.0.0.1', port: 0 });
+    const { port } = v4.address();
+    const v6 = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+    try {
+      await bindDatagram(v6, { address: '::1', port });
+    } catch (error) {
+      await closeSocket(v4);
+      if (attempt < 5) continue; // ::1 had that port taken: try another
+      throw error;
+    }
+    onTestFinished(() => Promise.all([closeSocket(v4), closeSocket(v6)]).then(() => undefined));
+    return port;
+  }
+}
+
+/**
+ * A TCP port on 127.0.0.1 that refuses connections: a socket bound there that never listens
+ * (held by a Python process, since Node binds TCP only to listen). Released when the test ends.
+ */
+export async function refusingTcpPort(): Promise<number> {
+  const holder = spawn('/usr/bin/python3', ['-c', "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1], flush=True); sys.stdin.read()"], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  onTestFinished(() => {
+    holder.kill('SIGKILL');
+  });
+  return new Promise((resolve, reject) => {
+    holder.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    holder.once('exit', (code) => reject(new Error(`the port holder exited with ${code}`)));
+  });
 }

@@ -69,52 +69,109 @@ function describeSession(socket: tls.TLSSocket): TlsSession {
 const ERROR_REPLY = Buffer.from('ERROR: ');
 
 /**
+ * What the server sends, taken apart as it comes: held until its first bytes tell an
+ * "ERROR: …" line from an answer, then split into messages (CMD_short) or passed on whole
+ * (the flood, streamed to a sink with back-pressure, or collected).
+ */
+class PmuAnswer {
+  readonly messages: string[] = [];
+  readonly unexpected: string[] = [];
+  private readonly splitter = new PmuMessageSplitter();
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly held: Buffer[] = [];
+  private heldBytes = 0;
+  private mode: 'undecided' | 'answer' | 'error' = 'undecided';
+
+  constructor(
+    private readonly flood: boolean,
+    private readonly options: Pick<PdcOptions, 'onItem' | 'floodSink'>,
+    /** Pauses reading while the flood's sink is full. */
+    private readonly backPressure: (paused: boolean) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.mode === 'answer') return this.deliver(chunk);
+    this.hold(chunk);
+    if (this.mode === 'undecided' && this.heldBytes >= ERROR_REPLY.length) this.decide();
+  }
+
+  /** At the server's close: the ERROR line it answered, or null once the answer is complete. */
+  end(): string | null {
+    if (this.mode === 'undecided') this.decide();
+    if (this.mode === 'error') return Buffer.concat(this.held).toString('utf8').trim();
+    if (this.flood && !this.options.floodSink) this.messages.push(Buffer.concat(this.held).toString('utf8'));
+    if (!this.flood) this.take([...this.splitter.push(this.decoder.end()), ...this.splitter.end()]);
+    return null;
+  }
+
+  private hold(chunk: Buffer): void {
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+  }
+
+  private decide(): void {
+    const head = Buffer.concat(this.held.splice(0));
+    this.heldBytes = 0;
+    this.mode = head.subarray(0, ERROR_REPLY.length).equals(ERROR_REPLY) ? 'error' : 'answer';
+    if (this.mode === 'error') this.hold(head);
+    else if (head.length > 0) this.deliver(head);
+  }
+
+  private deliver(chunk: Buffer): void {
+    if (!this.flood) return this.take(this.splitter.push(this.decoder.write(chunk)));
+    const sink = this.options.floodSink;
+    if (!sink) return this.hold(chunk);
+    if (!sink.write(chunk)) {
+      this.backPressure(true);
+      sink.once('drain', () => this.backPressure(false));
+    }
+  }
+
+  private take(items: StreamItem[]): void {
+    for (const item of items) {
+      (item.kind === 'message' ? this.messages : this.unexpected).push(item.text);
+      this.options.onItem?.(item);
+    }
+  }
+}
+
+/** Connects over TCP (IPv4, as the handout's client) or TLS; `onReady` once the command can be sent. */
+function connect(options: PdcOptions, onReady: (session?: TlsSession) => void): net.Socket {
+  if (!options.tls) {
+    // allowHalfOpen: after the server's FIN our side stays open, so TCP_INFO can still be read.
+    return net.connect({ host: options.host, port: options.port, family: 4, allowHalfOpen: true }, () => onReady());
+  }
+  const { ca, servername, rejectUnauthorized } = options.tls;
+  const socket: tls.TLSSocket = tls.connect(
+    {
+      host: options.host,
+      port: options.port,
+      ca,
+      servername: net.isIP(servername ?? options.host) ? undefined : (servername ?? options.host),
+      checkServerIdentity: servername ? (_host, cert) => tls.checkServerIdentity(servername, cert) : undefined,
+      rejectUnauthorized,
+      minVersion: 'TLSv1.2',
+    },
+    () => onReady(describeSession(socket)),
+  );
+  return socket;
+}
+
+/**
  * The PDC of the handout's part 2: sends one command to the PMU over TCP (IPv4 by default) and
  * reads until the server closes, counting reads, bytes and the segments with payload the kernel
  * received (Q10, Q11, Q14, Q16). An answer that starts with "ERROR: " fails the exchange.
  */
 export function runPdc(options: PdcOptions): Promise<PdcResult> {
-  const flood = options.command === FLOOD_COMMAND;
-  const splitter = new PmuMessageSplitter();
-  const decoder = new StringDecoder('utf8');
-  const messages: string[] = [];
-  const unexpected: string[] = [];
-  const held: Buffer[] = [];
-  let reads = 0;
-  let bytes = 0;
-  // Bytes are held until the first ones tell an answer from an ERROR line; then they flow.
-  let mode: 'undecided' | 'answer' | 'error' = 'undecided';
   const startedAt = performance.now();
-
-  const take = (items: StreamItem[]): void => {
-    for (const item of items) {
-      (item.kind === 'message' ? messages : unexpected).push(item.text);
-      options.onItem?.(item);
-    }
-  };
-
   return new Promise<PdcResult>((resolve, reject) => {
     let session: TlsSession | undefined;
-    // allowHalfOpen: after the server's FIN our side stays open, so TCP_INFO can still be read.
-    const socket: net.Socket = options.tls
-      ? tls.connect(
-          {
-            host: options.host,
-            port: options.port,
-            ca: options.tls.ca,
-            servername: net.isIP(options.tls.servername ?? options.host) ? undefined : (options.tls.servername ?? options.host),
-            checkServerIdentity: options.tls.servername ? (_host, cert) => tls.checkServerIdentity(options.tls!.servername!, cert) : undefined,
-            rejectUnauthorized: options.tls.rejectUnauthorized,
-            minVersion: 'TLSv1.2',
-          },
-          () => {
-            session = describeSession(socket as tls.TLSSocket);
-            socket.write(options.command);
-          },
-        )
-      : net.connect({ host: options.host, port: options.port, family: 4, allowHalfOpen: true }, () => {
-          socket.write(options.command);
-        });
+    let reads = 0;
+    let bytes = 0;
+    const socket = connect(options, (described) => {
+      session = described;
+      socket.write(options.command);
+    });
     let failed = false;
     const fail = (error: Error): void => {
       if (failed) return;
@@ -127,27 +184,11 @@ export function runPdc(options: PdcOptions): Promise<PdcResult> {
     );
     socket.on('error', (error: NodeJS.ErrnoException) => fail(connectionError(error, options.host, options.port)));
 
-    const deliver = (chunk: Buffer): void => {
-      if (!flood) return take(splitter.push(decoder.write(chunk)));
-      if (!options.floodSink) return void held.push(chunk);
-      if (!options.floodSink.write(chunk)) {
-        reader.pause();
-        options.floodSink.once('drain', () => reader.resume());
-      }
-    };
-    const decide = (): void => {
-      const head = Buffer.concat(held);
-      held.length = 0;
-      mode = head.subarray(0, ERROR_REPLY.length).equals(ERROR_REPLY) ? 'error' : 'answer';
-      if (mode === 'error') held.push(head);
-      else if (head.length > 0) deliver(head);
-    };
+    const answer = new PmuAnswer(options.command === FLOOD_COMMAND, options, (paused) => (paused ? reader.pause() : reader.resume()));
     const reader = readSocket(socket, options.recvSize, (chunk) => {
       reads += 1;
       bytes += chunk.length;
-      if (mode === 'answer') return deliver(chunk);
-      held.push(chunk);
-      if (mode === 'undecided' && bytes >= ERROR_REPLY.length) decide();
+      answer.push(chunk);
     });
 
     socket.on('end', () => {
@@ -156,21 +197,17 @@ export function runPdc(options: PdcOptions): Promise<PdcResult> {
       }
       const { segments, note } = dataSegmentsIn(socket);
       socket.end();
-      if (mode === 'undecided') decide();
-      if (mode === 'error') {
-        return fail(socklabError('SOCKLAB_ERR_PROTOCOL', `the server answered: ${Buffer.concat(held).toString('utf8').trim()}`));
-      }
-      if (flood && !options.floodSink) messages.push(Buffer.concat(held).toString('utf8'));
-      if (!flood) take([...splitter.push(decoder.end()), ...splitter.end()]);
+      const errorLine = answer.end();
+      if (errorLine !== null) return fail(socklabError('SOCKLAB_ERR_PROTOCOL', `the server answered: ${errorLine}`));
       resolve({
         command: options.command,
         transport: options.tls ? 'tls' : 'tcp',
-        messages,
+        messages: answer.messages,
         reads,
         bytes,
         segments,
         durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
-        unexpected,
+        unexpected: answer.unexpected,
         ...(note ? { segmentsNote: note } : {}),
         ...(session ? { tls: session } : {}),
       });

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { type Family, familyOf } from '../address.js';
-import { bindDatagram } from '../listen.js';
+import { FAMILIES, type Family, familyOf } from '../address.js';
+import { bindDatagram, closeSocket } from '../listen.js';
 import { formatResetRequest, parseOffsetReply } from '../reset.js';
 
 export interface ResetTarget {
@@ -77,10 +77,47 @@ interface FamilySocket {
   failed: boolean;
 }
 
-async function openSocket(family: Family): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type: family === 'IPv4' ? 'udp4' : 'udp6', ipv6Only: family === 'IPv6' });
-  await bindDatagram(socket, { port: 0 });
-  return socket;
+/** What an exchange has seen so far. */
+interface ExchangeState {
+  rounds: number;
+  packets: number;
+  ignored: number;
+  lastSentAt: number;
+  answer?: { offset: number; family: Family; address: string; at: number };
+}
+
+/** One socket per family that has targets; a family that cannot open one is said and left out. */
+async function openFamilySockets(targets: readonly ResetTarget[], problem: (message: string) => void): Promise<FamilySocket[]> {
+  const sockets: FamilySocket[] = [];
+  for (const family of FAMILIES) {
+    const ofFamily = targets.filter((target) => target.family === family);
+    if (ofFamily.length === 0) continue;
+    const socket = dgram.createSocket({ type: family === 'IPv4' ? 'udp4' : 'udp6', ipv6Only: family === 'IPv6' });
+    try {
+      await bindDatagram(socket, { port: 0 });
+      sockets.push({ family, socket, targets: ofFamily, failed: false });
+    } catch (error) {
+      await closeSocket(socket);
+      problem(`${family} unavailable here: ${(error as Error).message}`);
+    }
+  }
+  return sockets;
+}
+
+/** Sleeps until `ms` pass or `wake()` is called, whichever comes first. */
+function alarm(): { sleep(ms: number): Promise<void>; wake(): void } {
+  let wake: (() => void) | undefined;
+  return {
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+    wake: () => wake?.(),
+  };
 }
 
 /**
@@ -94,73 +131,47 @@ export async function resetExchange(options: ResetExchangeOptions): Promise<Rese
     problems.push(message);
     options.onProblem?.(message);
   };
-  const request = Buffer.from(formatResetRequest(options.n));
-  const isTarget = (address: string, port: number): boolean =>
-    port === options.port && options.targets.some((target) => sameAddress(target.address, address));
-
-  const sockets: FamilySocket[] = [];
-  for (const family of ['IPv4', 'IPv6'] as const) {
-    const targets = options.targets.filter((target) => target.family === family);
-    if (targets.length === 0) continue;
-    try {
-      sockets.push({ family, socket: await openSocket(family), targets, failed: false });
-    } catch (error) {
-      problem(`${family} unavailable here: ${(error as Error).message}`);
-    }
-  }
-
-  let rounds = 0;
-  let packets = 0;
-  let ignored = 0;
-  let lastSentAt = 0;
-  let answer: { offset: number; family: Family; address: string; at: number } | undefined;
-  let wake: (() => void) | undefined;
-
+  const sockets = await openFamilySockets(options.targets, problem);
+  const state: ExchangeState = { rounds: 0, packets: 0, ignored: 0, lastSentAt: 0 };
+  const roundEnd = alarm();
   const failFamily = (entry: FamilySocket, error: Error): void => {
     if (entry.failed) return;
     entry.failed = true;
     problem(`${entry.family} cannot send: ${error.message}`);
-    if (sockets.every((candidate) => candidate.failed)) wake?.(); // nothing left to wait for
+    if (sockets.every((candidate) => candidate.failed)) roundEnd.wake(); // nothing left to wait for
   };
   for (const entry of sockets) {
     entry.socket.on('error', (error) => failFamily(entry, error));
     entry.socket.on('message', (message, peer) => {
-      const offset = isTarget(peer.address, peer.port) ? parseOffsetReply(message.toString('latin1'), options.n) : null;
-      if (offset === null) {
-        ignored += 1;
-        return;
-      }
-      answer ??= { offset, family: entry.family, address: peer.address, at: performance.now() };
-      wake?.();
+      const fromTarget = peer.port === options.port && options.targets.some((target) => sameAddress(target.address, peer.address));
+      const offset = fromTarget ? parseOffsetReply(message.toString('latin1'), options.n) : null;
+      if (offset === null) return void (state.ignored += 1);
+      state.answer ??= { offset, family: entry.family, address: peer.address, at: performance.now() };
+      roundEnd.wake();
     });
   }
 
-  const onAbort = (): void => wake?.();
-  options.signal?.addEventListener('abort', onAbort);
+  const request = Buffer.from(formatResetRequest(options.n));
+  options.signal?.addEventListener('abort', roundEnd.wake);
   try {
-    while (!answer && !options.signal?.aborted && rounds < options.maxRounds && sockets.some((entry) => !entry.failed)) {
-      rounds += 1;
-      lastSentAt = performance.now();
+    while (!state.answer && !options.signal?.aborted && state.rounds < options.maxRounds && sockets.some((entry) => !entry.failed)) {
+      state.rounds += 1;
+      state.lastSentAt = performance.now();
       for (const entry of sockets.filter((candidate) => !candidate.failed)) {
         for (const target of entry.targets) {
-          entry.socket.send(request, options.port, target.address, (error) => {
-            if (error) failFamily(entry, error);
-            else packets += 1;
-          });
+          entry.socket.send(request, options.port, target.address, (error) => (error ? failFamily(entry, error) : void (state.packets += 1)));
         }
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.timeoutMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await roundEnd.sleep(options.timeoutMs);
     }
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(sockets.map(({ socket }) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+    options.signal?.removeEventListener('abort', roundEnd.wake);
+    await Promise.all(sockets.map(({ socket }) => closeSocket(socket)));
   }
+  return outcomeOf(state, problems, !state.answer && options.signal?.aborted === true);
+}
+
+function outcomeOf({ answer, rounds, packets, ignored, lastSentAt }: ExchangeState, problems: string[], aborted: boolean): ResetOutcome {
   const wallClock = Date.now() - (answer ? performance.now() - answer.at : 0);
   return {
     acknowledged: answer !== undefined,
@@ -173,7 +184,7 @@ export async function resetExchange(options: ResetExchangeOptions): Promise<Rese
     ignored,
     rttMs: answer ? Math.round((answer.at - lastSentAt) * 100) / 100 : null,
     problems,
-    aborted: !answer && options.signal?.aborted === true,
+    aborted,
   };
 }
 

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { socklabError } from '../errors.js';
-import { bindDatagram } from '../listen.js';
+import { bindDatagram, closeSocket, once } from '../listen.js';
 
 /** Handout part 1.1: codes A (send one datagram) and B (print every datagram received). */
 
@@ -46,9 +46,8 @@ export async function listenDatagrams(target: DatagramTarget, onDatagram: (datag
     socket.close();
     throw socklabError('SOCKLAB_ERR_NETWORK', `cannot listen on ${address}:${target.port}: ${(error as Error).message}`);
   }
-  let closing: Promise<void> | undefined;
   return {
     port: socket.address().port,
-    close: () => (closing ??= new Promise<void>((resolve) => socket.close(() => resolve()))),
+    close: once(() => closeSocket(socket)),
   };
 }

@@ -2,7 +2,8 @@ import type net from 'node:net';
 import { peerOf } from '../address.js';
 import type { Logger } from '../logger.js';
 import { CommandReader, isCommandText, parsePmuCommand } from './command.js';
-import { type PmuResponderOptions, type PmuResponse, respond } from './responder.js';
+import { type PmuResponderOptions, respond } from './responder.js';
+import { type PmuSession, PmuSessions } from './sessions.js';
 
 export interface PmuStreamOptions extends PmuResponderOptions {
   maxIntervalSeconds: number;
@@ -15,9 +16,12 @@ export interface PmuStreamOptions extends PmuResponderOptions {
   lingerMs: number;
 }
 
-interface Session {
-  socket: net.Socket;
-  response?: PmuResponse;
+interface CommandEvents {
+  /** The command's bytes: after a newline, at EOF, or after the quiet gap. */
+  command(bytes: Buffer): void;
+  fail(reason: string): void;
+  /** The peer closed without sending anything. */
+  empty(): void;
 }
 
 /**
@@ -27,17 +31,19 @@ interface Session {
  * caller's business, so the same handler serves the TCP emulator and the TLS PMU.
  */
 export class PmuStreamHandler {
-  private readonly sessions = new Set<Session>();
+  private readonly sessions: PmuSessions;
 
   constructor(
     private readonly options: Readonly<PmuStreamOptions>,
     private readonly logger: Logger,
     /** Extra fields for the session log line (TLS version and cipher). */
     private readonly describe: (socket: net.Socket) => Record<string, unknown> = () => ({}),
-  ) {}
+  ) {
+    this.sessions = new PmuSessions(logger);
+  }
 
   get active(): number {
-    return this.sessions.size;
+    return this.sessions.active;
   }
 
   /** Answers "ERROR: <reason>" without reading a command (server busy). */
@@ -49,98 +55,65 @@ export class PmuStreamHandler {
 
   /** Serves one connection; `onCommand` is told when a valid command has come (the peer is a client, not a squatter). */
   handle(socket: net.Socket, onCommand: () => void = () => undefined): void {
-    const session: Session = { socket };
-    this.sessions.add(session);
-    const startedAt = performance.now();
-    const peer = peerOf(socket);
-    const described = this.describe(socket); // now: once closed, a TLS socket no longer tells its version
-    const reader = new CommandReader(this.options.maxCommandBytes);
-    let commandText: string | undefined;
-    let outcome = 'closed by peer before a command';
-    let sent = { messages: 0, bytes: 0 };
-    let gapTimer: NodeJS.Timeout | undefined;
-    let answered = false;
-
-    const idleTimer = setTimeout(
-      () => fail(`no command within ${this.options.idleTimeoutMs / 1000} s`),
-      this.options.idleTimeoutMs,
-    );
-    const stopWaiting = (): void => {
-      answered = true;
-      clearTimeout(idleTimer);
-      clearTimeout(gapTimer);
-    };
-    const fail = (reason: string): void => {
-      if (answered) return;
-      stopWaiting();
-      outcome = `error: ${reason}`;
-      this.closeWithError(socket, reason);
-    };
-    const answer = (bytes: Buffer): void => {
-      if (answered) return;
-      if (!isCommandText(bytes)) return fail('command is not text');
-      commandText = bytes.toString('latin1').replace(/\r$/, '');
-      const parsed = parsePmuCommand(commandText, this.options.maxIntervalSeconds);
-      if (!parsed.ok) return fail(parsed.reason);
-      stopWaiting();
-      onCommand();
-      outcome = 'answered';
-      const response = respond(
-        parsed.command,
-        {
-          send: (data) => socket.write(data),
-          end: () => socket.end(() => this.linger(socket)),
-        },
-        this.options,
-      );
-      session.response = response;
-      void response.done.then((result) => (sent = result));
-    };
-
-    socket.on('data', (chunk: Buffer) => {
-      if (answered) return; // anything after the command is read and dropped, as the course server does
-      const state = reader.push(chunk);
-      if (state.state === 'too-long') return fail(`command longer than ${this.options.maxCommandBytes} bytes`);
-      if (state.state === 'complete') return answer(state.bytes);
-      clearTimeout(gapTimer);
-      gapTimer = setTimeout(() => answer(reader.take()), this.options.commandGapMs);
-    });
-    socket.on('end', () => {
-      if (answered) return;
-      if (reader.buffered > 0) answer(reader.take());
-      else {
-        stopWaiting();
-        socket.end();
-      }
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      outcome = `${outcome}; socket error ${error.code ?? error.message}`;
-    });
-    socket.on('close', () => {
-      stopWaiting();
-      session.response?.cancel();
-      this.sessions.delete(session);
-      const finish = (): void => {
-        this.logger.info('session', {
-          peer,
-          command: commandText ?? null,
-          outcome,
-          messages: sent.messages,
-          bytes: sent.bytes,
-          durationMs: Math.round(performance.now() - startedAt),
-          ...described,
-        });
-      };
-      if (session.response) void session.response.done.then((result) => ((sent = result), finish()));
-      else finish();
+    const session = this.sessions.start(peerOf(socket), () => socket.destroy(), this.describe(socket));
+    socket.on('error', (error: NodeJS.ErrnoException) => session.noteError(`socket error ${error.code ?? error.message}`));
+    socket.on('close', () => session.ended());
+    this.readCommand(socket, {
+      command: (bytes) => {
+        if (!isCommandText(bytes)) return this.fail(socket, session, 'command is not text');
+        const text = bytes.toString('latin1').replace(/\r$/, '');
+        const parsed = parsePmuCommand(text, this.options.maxIntervalSeconds);
+        if (!parsed.ok) return this.fail(socket, session, parsed.reason, text);
+        onCommand();
+        const sink = { send: (data: string | Buffer) => void socket.write(data), end: () => void socket.end(() => this.linger(socket)) };
+        session.answering(text, respond(parsed.command, sink, this.options));
+      },
+      fail: (reason) => this.fail(socket, session, reason),
+      empty: () => socket.end(),
     });
   }
 
   /** Waits up to `drainMs` for the sessions under way, then cuts the rest. */
-  async closeAll(drainMs: number): Promise<void> {
-    const deadline = Date.now() + drainMs;
-    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    for (const session of this.sessions) session.socket.destroy();
+  closeAll(drainMs: number): Promise<void> {
+    return this.sessions.drain(drainMs);
+  }
+
+  /**
+   * Reads one command, complete after a newline, at EOF, or after `commandGapMs` of quiet (the
+   * handout's clients send none); bounded by `maxCommandBytes` and `idleTimeoutMs`. Anything after
+   * it is read and dropped, as the course server does.
+   */
+  private readCommand(socket: net.Socket, on: CommandEvents): void {
+    const reader = new CommandReader(this.options.maxCommandBytes);
+    let gapTimer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      clearTimeout(idleTimer);
+      clearTimeout(gapTimer);
+      return true;
+    };
+    const idleTimer = setTimeout(() => finish() && on.fail(`no command within ${this.options.idleTimeoutMs / 1000} s`), this.options.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      if (done) return;
+      const state = reader.push(chunk);
+      if (state.state === 'too-long') return void (finish() && on.fail(`command longer than ${this.options.maxCommandBytes} bytes`));
+      if (state.state === 'complete') return void (finish() && on.command(state.bytes));
+      clearTimeout(gapTimer);
+      gapTimer = setTimeout(() => finish() && on.command(reader.take()), this.options.commandGapMs);
+    });
+    socket.on('end', () => {
+      if (!finish()) return;
+      if (reader.buffered > 0) on.command(reader.take());
+      else on.empty();
+    });
+    socket.on('close', finish);
+  }
+
+  private fail(socket: net.Socket, session: PmuSession, reason: string, command: string | null = null): void {
+    session.failed(reason, command);
+    this.closeWithError(socket, reason);
   }
 
   private closeWithError(socket: net.Socket, reason: string): void {

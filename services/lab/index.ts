@@ -54,7 +54,7 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
       const server = new PmuUdpServer({ ...lab.pmuUdp, random: Math.random }, logger.child({ component: 'pmu-udp' }));
       return {
         listen: async () => {
-          const port = await server.listen();
+          const { port } = await server.listen();
           return `pmu-udp udp://${formatHostPort(lab.pmuUdp.host4, port)} or udp://${formatHostPort(lab.pmuUdp.host6, port)} (now ${server.family ?? 'down'})`;
         },
         close: server.close,
@@ -64,7 +64,7 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
     tv: () => {
       const channel = new TvChannel({ ...lab.tv, lines: PLAY }, logger.child({ component: 'tv' }));
       return {
-        listen: async () => `tv udp://${formatHostPort(lab.tv.group, await channel.listen())} via ${lab.tv.iface || 'default interface'}`,
+        listen: async () => `tv udp://${formatHostPort(lab.tv.group, (await channel.listen()).port)} via ${lab.tv.iface || 'default interface'}`,
         close: channel.close,
         counters: channel.counters,
       };

@@ -1,8 +1,9 @@
 import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 import { familyAt, nextBoundary, type ScheduleWindow } from '../../lib/family-schedule.js';
 import { type Family, formatHostPort } from '../../lib/address.js';
 import { type Clock, systemClock } from '../../lib/clock.js';
-import { bindDatagram, once } from '../../lib/listen.js';
+import { bindDatagram, closeSocket, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { formatOffsetReply, parseResetRequest } from '../../lib/reset.js';
@@ -59,10 +60,11 @@ export class PmuUdpServer {
     return this.socketFamily;
   }
 
-  /** Binds the family the schedule gives now; resolves with the port (fixed across switches). */
-  async listen(): Promise<number> {
+  /** Binds the family the schedule gives now; resolves with its address (the port stays across switches). */
+  async listen(): Promise<AddressInfo> {
     await this.follow();
-    return this.port;
+    const family = this.socketFamily ?? 'IPv4';
+    return { address: family === 'IPv4' ? this.options.host4 : this.options.host6, family, port: this.port };
   }
 
   private scheduledFamily(at: number): Family | null {
@@ -76,7 +78,7 @@ export class PmuUdpServer {
       const family = this.scheduledFamily(now);
       const previous = this.socketFamily;
       if (family !== previous) {
-        await this.closeSocket();
+        await this.closeCurrentSocket();
         if (family) await this.openSocket(family);
         if (this.started) {
           this.logger.info('family switched', { from: previous ?? 'down', to: family ?? 'down', at: new Date(now).toISOString() });
@@ -117,11 +119,11 @@ export class PmuUdpServer {
     this.logger.info('listening', { url: `udp://${formatHostPort(host, this.port)}`, family });
   }
 
-  private async closeSocket(): Promise<void> {
+  private async closeCurrentSocket(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
     this.socketFamily = null;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (socket) await closeSocket(socket);
   }
 
   private onRequest(socket: dgram.Socket, message: Buffer, peer: dgram.RemoteInfo): void {
@@ -150,7 +152,7 @@ export class PmuUdpServer {
     this.closed = true;
     this.clock.clearTimeout(this.switchTimer);
     await this.switching.catch(() => undefined);
-    await this.closeSocket();
+    await this.closeCurrentSocket();
     this.logger.info('closed', { ...this.counters });
   });
 }

@@ -2,10 +2,11 @@ import http from 'node:http';
 import type net from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatHostPort, peerOf } from '../../lib/address.js';
-import { listen, once } from '../../lib/listen.js';
+import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { parsePmuCommand } from '../../lib/pmu/command.js';
-import { type PmuResponderOptions, type PmuResponse, respond } from '../../lib/pmu/responder.js';
+import { type PmuResponderOptions, respond } from '../../lib/pmu/responder.js';
+import { PmuSessions } from '../../lib/pmu/sessions.js';
 
 export interface PmuWsServerOptions extends PmuResponderOptions {
   host: string;
@@ -34,13 +35,20 @@ export class PmuWsServer {
     response.end('This is a WebSocket server: connect with ws://\n');
   });
   private readonly wss: WebSocketServer;
+  private readonly sessions: PmuSessions;
 
   constructor(
     private readonly options: Readonly<PmuWsServerOptions>,
     private readonly logger: Logger,
   ) {
+    this.sessions = new PmuSessions(logger);
     this.wss = new WebSocketServer({ server: this.http, maxPayload: options.maxCommandBytes });
-    this.wss.on('connection', (ws, request) => this.onConnection(ws, request.socket));
+    this.wss.on('connection', (ws, request) => {
+      const peer = peerOf(request.socket);
+      if (this.sessions.active < this.options.maxConnections) return this.handle(ws, peer);
+      this.logger.warn('refused', { peer, reason: 'server busy' });
+      ws.close(CLOSE.tryAgainLater, 'server busy');
+    });
     this.wss.on('error', (error) => this.logger.warn('server error', { error: error.message }));
   }
 
@@ -50,73 +58,40 @@ export class PmuWsServer {
     return address;
   }
 
-  private onConnection(ws: WebSocket, socket: net.Socket): void {
-    const peer = peerOf(socket);
-    const startedAt = performance.now();
-    let command: string | null = null;
-    let outcome = 'closed by peer before a command';
-    let sent = { messages: 0, bytes: 0 };
-    let response: PmuResponse | undefined;
-    let idleTimer: NodeJS.Timeout | undefined;
-
-    const refuse = (code: number, reason: string): void => {
+  /** Serves one WebSocket, however it was accepted: one command as a text message, the answer, a close. */
+  handle(ws: WebSocket, peer: string): void {
+    const session = this.sessions.start(peer, () => ws.terminate());
+    const refuse = (code: number, reason: string, command: string | null = null): void => {
       clearTimeout(idleTimer);
-      outcome = `error: ${reason}`;
+      session.failed(reason, command);
       ws.close(code, closeReason(reason));
     };
-    if (this.wss.clients.size > this.options.maxConnections) return refuse(CLOSE.tryAgainLater, 'server busy');
-    idleTimer = setTimeout(
+    const idleTimer = setTimeout(
       () => refuse(CLOSE.policy, `no command within ${this.options.idleTimeoutMs / 1000} s`),
       this.options.idleTimeoutMs,
     );
-
     ws.on('message', (data, isBinary) => {
-      if (response || outcome.startsWith('error')) return; // one command per connection, as over TCP
+      if (session.settled) return; // one command per connection, as over TCP
       clearTimeout(idleTimer);
       if (isBinary) return refuse(CLOSE.unsupportedData, 'binary messages are not accepted; send the command as text');
-      command = data.toString();
+      const command = data.toString();
       const parsed = parsePmuCommand(command, this.options.maxIntervalSeconds);
-      if (!parsed.ok) return refuse(CLOSE.policy, parsed.reason);
-      outcome = 'answered';
-      response = respond(
-        parsed.command,
-        {
-          send: (payload) => ws.send(payload, { binary: false }),
-          end: () => ws.close(CLOSE.normal, 'done'),
-        },
-        this.options,
-      );
-      void response.done.then((result) => (sent = result));
+      if (!parsed.ok) return refuse(CLOSE.policy, parsed.reason, command);
+      const sink = { send: (payload: string | Buffer) => ws.send(payload, { binary: false }), end: () => ws.close(CLOSE.normal, 'done') };
+      session.answering(command, respond(parsed.command, sink, this.options));
     });
-    ws.on('error', (error) => {
-      outcome = `${outcome}; ${error.message}`;
-    });
+    ws.on('error', (error) => session.noteError(error.message));
     ws.on('close', (code) => {
       clearTimeout(idleTimer);
-      response?.cancel();
-      const log = (): void => {
-        this.logger.info('session', {
-          peer,
-          command,
-          outcome,
-          messages: sent.messages,
-          bytes: sent.bytes,
-          closeCode: code,
-          durationMs: Math.round(performance.now() - startedAt),
-        });
-      };
-      if (response) void response.done.then((result) => ((sent = result), log()));
-      else log();
+      session.ended({ closeCode: code });
     });
   }
 
   readonly close = once(async () => {
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    const deadline = Date.now() + this.options.drainMs;
-    while (this.wss.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    for (const client of this.wss.clients) client.terminate();
+    const closed = closeServer(this.http);
+    await this.sessions.drain(this.options.drainMs);
     this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await closeServer(this.wss);
     await closed;
   });
 }

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { formatHostPort } from '../../lib/address.js';
 import type { Logger } from '../../lib/logger.js';
 import { joinGroups, type Membership, type MulticastDatagram, type MulticastSender, multicastSender } from '../../lib/multicast.js';
@@ -48,7 +49,7 @@ export class TvChannel {
     this.datagramLog = new RateLimitedLog(logger, { lines: 20, windowMs: 1000 });
   }
 
-  async listen(): Promise<number> {
+  async listen(): Promise<AddressInfo> {
     const { group, iface, ttl } = this.options;
     this.membership = await joinGroups(
       { groups: [group], port: this.options.port, iface, receiveBufferBytes: this.options.receiveBufferBytes },
@@ -61,7 +62,7 @@ export class TvChannel {
     this.sender = await multicastSender({ iface, ttl });
     this.timer = setInterval(() => this.broadcast(), this.options.intervalMs);
     this.logger.info('listening', { url: `udp://${formatHostPort(group, this.port)}`, iface: iface || 'system default', ttl });
-    return this.port;
+    return this.membership.address;
   }
 
   private send(text: string): void {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CLI, runCli, withoutSocklabVariables } from '../helpers.js';
+import { CLI, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
 
 /** Starts a long-running socklab command and waits for the port it reports on stderr. */
 async function start(args: string[]): Promise<{ child: ChildProcess; port: string; stdout: () => string; exited: Promise<number | null> }> {
@@ -44,7 +44,7 @@ describe('part 1: codes A, B, C and D', () => {
         '',
       ].join('\n'),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor('the server to see the close', () => server.stdout().includes('No more data'));
     expect(server.stdout()).toMatch(
       /^received: O Romeo, Romeo! \nreceived: wherefore art th\nreceived: ou Romeo\?\nreceived: \nNo more data from \('127\.0\.0\.1', \d+\)\n$/,
     );
@@ -54,13 +54,12 @@ describe('part 1: codes A, B, C and D', () => {
 
   it('echo send --hold keeps the connection open until Ctrl-C; the server reports the close then', async () => {
     const server = await start(['echo', 'serve', '--port', '0']);
-    const client = await start(['echo', 'send', '--port', server.port, '--hold']);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const client = await start(['echo', 'send', '--port', server.port, '--hold']); // resolves on "holding … port N …"
+    await waitFor('the echo to be read', () => server.stdout().includes('received: ou Romeo?'));
     expect(server.stdout()).not.toContain('No more data');
     client.child.kill('SIGINT');
     expect(await client.exited).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(server.stdout()).toContain('No more data from');
+    await waitFor('the server to see the close', () => server.stdout().includes('No more data from'));
   });
 
   it('speaks IPv6 with --ipv6', async () => {

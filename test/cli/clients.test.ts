@@ -5,7 +5,7 @@ import { pmuMessage } from '../../lib/pmu/command.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import { PmuTcpServer } from '../../services/lab/pmu-tcp-server.js';
 import { PmuWsServer } from '../../services/lab/pmu-ws-server.js';
-import { closeAfter, memoryLogger, pmuTestOptions, runCli } from '../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, refusingTcpPort, runCli } from '../helpers.js';
 
 const FLOOD = floodText(300 * 1024, 1);
 const pmu = { ...pmuTestOptions(FLOOD), host: '127.0.0.1', port: 0, maxConnections: 10 };
@@ -49,7 +49,7 @@ describe('socklab pdc and socklab ws', () => {
     expect(answered.code).toBe(1);
     expect(answered.stdout).toBe('');
     expect(answered.stderr).toMatch(/^socklab: the server answered: ERROR: interval "-1" .*\n$/);
-    const refused = await runCli(['pdc', 'CMD_short:0', '--port', '1']);
+    const refused = await runCli(['pdc', 'CMD_short:0', '--port', String(await refusingTcpPort())]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('refused');
     const bad = await runCli(['pdc', 'CMD_short:0', '--port', 'seventy']);

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,21 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const SCRIPTS = path.join(__dirname, '..', 'interop', 'python');
 
-/** `socklab mcast listen …` in the background; resolves once it has joined, with its output to come. */
-async function listen(args: string[]): Promise<{ output: Promise<string> }> {
+/** Waits for "joined … port N" on a child's stderr (socklab mcast listen, or the Python receiver); resolves with N. */
+function joinedPort(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /joined .*?(\d+)(?: via|\n)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.on('close', () => reject(new Error(`ended before joining: ${stderr}`)));
+  });
+}
+
+/** `socklab mcast listen …` in the background; resolves once it has joined, with its port and its output to come. */
+async function listen(args: string[]): Promise<{ port: string; output: Promise<string> }> {
   const child = spawn(process.execPath, [CLI, 'mcast', 'listen', ...args], { env: withoutSocklabVariables(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => {
     child.kill('SIGKILL');
@@ -23,29 +36,17 @@ async function listen(args: string[]): Promise<{ output: Promise<string> }> {
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const output = new Promise<string>((resolve) => child.on('close', () => resolve(stdout)));
-  await new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('joined') && resolve()));
-  return { output };
-}
-
-/** A port the system is not using for UDP right now, for the multicast tests to share. */
-async function freePort(): Promise<string> {
-  const { createSocket } = await import('node:dgram');
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return String(port);
+  return { port: await joinedPort(child), output };
 }
 
 describe('socklab mcast (part 4)', () => {
   it('listen shows what a plain Python sender sends, as text and as JSON lines', async () => {
-    const port = await freePort();
-    const plain = await listen(['--port', port, '--count', '2']);
-    await run(PYTHON, [path.join(SCRIPTS, 'part4_sender.py'), '224.1.1.1', port, '127.0.0.1', '123456', 'first line', 'second line']);
+    const plain = await listen(['--port', '0', '--count', '2']);
+    await run(PYTHON, [path.join(SCRIPTS, 'part4_sender.py'), '224.1.1.1', plain.port, '127.0.0.1', '123456', 'first line', 'second line']);
     expect(await plain.output).toMatch(/^\[123456\] first line {3}\(from 127\.0\.0\.1:\d+\)\n\[123456\] second line {3}\(from 127\.0\.0\.1:\d+\)\n$/);
 
-    const json = await listen(['--port', port, '--count', '1', '--json']);
-    await run(PYTHON, [path.join(SCRIPTS, 'part4_sender.py'), '224.1.1.1', port, '127.0.0.1', '654321', 'in JSON']);
+    const json = await listen(['--port', '0', '--count', '1', '--json']);
+    await run(PYTHON, [path.join(SCRIPTS, 'part4_sender.py'), '224.1.1.1', json.port, '127.0.0.1', '654321', 'in JSON']);
     const line = JSON.parse((await json.output).trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ id: '654321', text: 'in JSON', bytes: 13, group: '224.1.1.1' });
     expect(String(line.from)).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -53,14 +54,20 @@ describe('socklab mcast (part 4)', () => {
   });
 
   it('send reaches a plain Python receiver, a datagram per line of stdin', async () => {
-    const port = await freePort();
-    const receiver = run(PYTHON, [path.join(SCRIPTS, 'part4_receiver.py'), '224.1.1.1', port, '127.0.0.1', '2']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const receiver = spawn(PYTHON, [path.join(SCRIPTS, 'part4_receiver.py'), '224.1.1.1', '0', '127.0.0.1', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      receiver.kill('SIGKILL');
+    });
+    let received = '';
+    receiver.stdout!.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const receiverDone = new Promise((resolve) => receiver.on('close', resolve));
+    const port = await joinedPort(receiver);
     const child = spawn(process.execPath, [CLI, 'mcast', 'send', '--id', '112233', '--port', port], { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.end('wherefore art thou\nRomeo?\n');
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
-    expect((await receiver).stdout).toBe('112233 wherefore art thou\n112233 Romeo?\n');
+    expect(await receiverDone).toBe(0);
+    expect(received).toBe('112233 wherefore art thou\n112233 Romeo?\n');
   });
 
   it('gets the channel\'s answer to a 350-character message (Q22)', async () => {
@@ -70,7 +77,7 @@ describe('socklab mcast (part 4)', () => {
         memoryLogger().logger,
       ),
     );
-    const port = String(await channel.listen());
+    const port = String((await channel.listen()).port);
     const watcher = await listen(['--port', port, '--count', '2', '--json']);
     const sent = await runCli(['mcast', 'send', '--id', '246810', '--port', port, '--message', 'O Romeo! '.repeat(39).trim()]);
     expect(sent.code).toBe(0);
@@ -83,7 +90,7 @@ describe('socklab mcast (part 4)', () => {
     const short = await runCli(['mcast', 'send', '--id', '12345', '--message', 'x']);
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('must be exactly 6 printable ASCII characters');
-    const large = await runCli(['mcast', 'send', '--id', '123456', '--port', await freePort(), '--message', 'x'.repeat(70_000)]);
+    const large = await runCli(['mcast', 'send', '--id', '123456', '--message', 'x'.repeat(70_000)]); // refused before any socket
     expect(large.code).toBe(2);
     expect(large.stderr.trim()).toBe('socklab: a text of 70000 bytes does not fit in one datagram: at most 65501 bytes of UTF-8 after the 6-byte ID');
   });

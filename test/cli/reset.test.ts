@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Family } from '../../lib/address.js';
 import { ProberStore } from '../../services/reset-prober/store.js';
-import { CLI, runCli, startUdpEmulator, withoutSocklabVariables } from '../helpers.js';
+import { CLI, runCli, silentUdpPort, startUdpEmulator, withoutSocklabVariables } from '../helpers.js';
 
 async function emulator(family: Family, dropProbability = 0.5): Promise<string> {
   return String((await startUdpEmulator({ family, dropProbability })).port);
@@ -56,10 +56,11 @@ describe('socklab reset', () => {
   });
 
   it('exits 1 after --max-rounds with no server, 2 on a bad flag', async () => {
-    const silent = await runCli(['reset', '--port', '9', '--timeout', '0.05', '--max-rounds', '3']);
+    const port = await silentUdpPort();
+    const silent = await runCli(['reset', '--port', String(port), '--timeout', '0.05', '--max-rounds', '3']);
     expect(silent.code).toBe(1);
     expect(silent.stdout).toMatch(/^no OFFSET after 3 rounds \(6 packets\)/);
-    expect(silent.stderr.trim()).toBe('socklab: no acknowledgement within 3 rounds from 127.0.0.1, ::1 port 9');
+    expect(silent.stderr.trim()).toBe(`socklab: no acknowledgement within 3 rounds from 127.0.0.1, ::1 port ${port}`);
     const bad = await runCli(['reset', '--runs', '0']);
     expect(bad.code).toBe(2);
   });

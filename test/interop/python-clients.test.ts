@@ -48,7 +48,7 @@ describe("the handout's Python clients against the emulators", () => {
         memoryLogger().logger,
       ),
     );
-    const port = await channel.listen();
+    const { port } = await channel.listen();
     const { stdout } = await python('part4_receiver.py', ['224.1.1.1', port, '127.0.0.1', 3]);
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(3);

@@ -1,8 +1,9 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rotateIfLarger, rotateLogs } from '../../lib/log-rotation.js';
+import { waitFor } from '../helpers.js';
 
 describe('log rotation', () => {
   it('leaves a small file alone', async () => {
@@ -32,7 +33,7 @@ describe('log rotation', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-rot-')), 'app-out.log');
     writeFileSync(file, 'x'.repeat(500));
     const rotation = rotateLogs([file, '/nonexistent/app-error.log'], 100, 2, 20);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor('the first periodic check to rotate the file', () => existsSync(`${file}.1`) && statSync(file).size === 0);
     rotation.stop();
     expect(readFileSync(file, 'utf8')).toBe('');
     expect(readFileSync(`${file}.1`, 'utf8')).toHaveLength(500);

@@ -1,64 +1,31 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { pmuMessage } from '../../lib/pmu/command.js';
-import { CLI, runCli, tcpExchange, withoutSocklabVariables } from '../helpers.js';
+import { portOf, runCli, spawnService, waitFor } from '../helpers.js';
+import { closeServer } from '../../lib/listen.js';
 
 const ZERO_PORTS = ['--lab.pmuTcp.port', '0', '--lab.pmuUdp.port', '0', '--lab.tv.port', '0', '--lab.pmuWs.port', '0'];
 
-interface Spawned {
-  child: ChildProcess;
-  logLines: () => Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-/** Starts `socklab service lab` as pm2 would: a child with an IPC channel, JSON log lines on stdout. */
-function spawnService(extra: string[] = []): Spawned {
-  const child = fork(CLI, ['service', 'lab', ...ZERO_PORTS, '--pmu.messagesMin', '3', '--pmu.messagesMax', '3', ...extra], {
-    env: withoutSocklabVariables(process.env),
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    logLines: () =>
-      output
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
-
-function readySignal(child: ChildProcess): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ready`)));
-  });
-}
-
-function portOf(lines: Array<Record<string, unknown>>, part: string): number {
-  const ready = lines.find((line) => line.message === 'ready') as { endpoints: string[] };
-  const endpoint = ready.endpoints.find((line) => line.startsWith(part))!;
-  return Number(/:(\d+)/.exec(endpoint)![1]);
+/** `socklab service lab` as pm2 runs it, every part on a port the system chose, n fixed at 3. */
+function spawnLab() {
+  return spawnService(['service', 'lab', ...ZERO_PORTS, '--pmu.messagesMin', '3', '--pmu.messagesMax', '3']);
 }
 
 describe('service lifecycle', () => {
   it('signals ready once listening, then drains the sessions under way on SIGTERM and exits 0', async () => {
-    const service = spawnService();
-    expect(await readySignal(service.child)).toBe('ready');
-    const port = portOf(service.logLines(), 'pmu-tcp');
+    const service = await spawnLab();
+    await waitFor('the ready signal to pm2', () => service.ipc.includes('ready'));
+    const port = portOf(service.endpoints.find((endpoint) => endpoint.startsWith('pmu-tcp'))!);
 
-    const answer = tcpExchange(port, 'CMD_short:0.2');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // SIGTERM once the first of three messages (0.2 s apart) has come: the rest must still come.
+    const received: Buffer[] = [];
+    const client = net.connect({ host: '127.0.0.1', port }, () => client.write('CMD_short:0.2'));
+    client.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    await waitFor('the first message', () => received.length > 0);
     service.child.kill('SIGTERM');
-    expect((await answer).data.toString()).toBe([1, 2, 3].map(pmuMessage).join(''));
+    await closed;
+    expect(Buffer.concat(received).toString()).toBe([1, 2, 3].map(pmuMessage).join(''));
     expect(await service.exited).toBe(0);
 
     const messages = service.logLines().map((line) => line.message);
@@ -68,8 +35,7 @@ describe('service lifecycle', () => {
   });
 
   it('stops on SIGINT too', async () => {
-    const service = spawnService();
-    await readySignal(service.child);
+    const service = await spawnLab();
     service.child.kill('SIGINT');
     expect(await service.exited).toBe(0);
   });
@@ -77,7 +43,7 @@ describe('service lifecycle', () => {
   it('logs a start failure and exits non-zero, so that pm2 restarts it', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    onTestFinished(() => closeServer(blocker));
     const busyPort = (blocker.address() as net.AddressInfo).port;
     const run = await runCli(['lab', '--only', 'pmu-tcp', '--lab.pmuTcp.port', String(busyPort), '--log.format', 'json']);
     expect(run.code).toBe(1);

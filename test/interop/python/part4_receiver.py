@@ -1,4 +1,5 @@
 # The handout's part 4 receiver: join the group on the given interface, print N datagrams.
+# (Beyond the handout: says on stderr when it has joined, and on which port.)
 import socket
 import struct
 import sys
@@ -9,6 +10,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('', port))
 mreq = struct.pack('4s4s', socket.inet_aton(group), socket.inet_aton(iface))
 s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+print('joined', s.getsockname()[1], file=sys.stderr, flush=True)  # for the tests: port 0 gets one, and now it may be sent to
 s.settimeout(10)
 for _ in range(count):
     data, addr = s.recvfrom(2048)

@@ -6,7 +6,8 @@ import { SocklabError } from '../../../lib/errors.js';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuTcpServer } from '../../../services/lab/pmu-tcp-server.js';
-import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, refusingTcpPort } from '../../helpers.js';
+import { closeServer } from '../../../lib/listen.js';
 
 const FLOOD = floodText(512 * 1024, 9);
 
@@ -39,7 +40,7 @@ async function choppingServer(payload: string): Promise<{ port: number; writes: 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  onTestFinished(() => closeServer(server));
   return { port: (server.address() as net.AddressInfo).port, writes: () => writes };
 }
 
@@ -115,11 +116,7 @@ describe('PDC client (part 2)', () => {
     };
     expect(await failure(runPdc({ ...base, port, command: 'CMD_short:abc' }))).toMatch(/^the server answered: ERROR: interval "abc"/);
 
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const closedPort = (closed.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    expect(await failure(runPdc({ ...base, port: closedPort, command: 'CMD_short:0' }))).toContain('refused');
+    expect(await failure(runPdc({ ...base, port: await refusingTcpPort(), command: 'CMD_short:0' }))).toContain('refused');
 
     const silent = net.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

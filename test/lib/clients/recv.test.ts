@@ -1,11 +1,12 @@
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { pythonAddress, readSocket } from '../../../lib/clients/recv.js';
+import { closeServer } from '../../../lib/listen.js';
 
 async function serverSending(payload: Buffer): Promise<number> {
   const server = net.createServer((socket) => socket.end(payload));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  onTestFinished(() => closeServer(server));
   return (server.address() as net.AddressInfo).port;
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Family } from '../../../lib/address.js';
 import { resetExchange, resetSeries, resolveTargets } from '../../../lib/clients/reset.js';
 import { startUdpEmulator } from '../../helpers.js';
+import { closeSocket } from '../../../lib/listen.js';
 
 const BOTH = [
   { address: '127.0.0.1', family: 'IPv4' as const },
@@ -19,7 +20,7 @@ async function scriptedServer(reply: (socket: dgram.Socket, request: number, pee
   let requests = 0;
   socket.on('message', (_message, peer) => reply(socket, ++requests, peer));
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  onTestFinished(() => closeSocket(socket));
   return socket.address().port;
 }
 
@@ -51,7 +52,7 @@ describe('dual-stack RESET client (part 3)', () => {
   it('ignores answers from elsewhere, malformed ones and offsets above n, and counts them', async () => {
     const stranger = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => stranger.close(() => resolve())));
+    onTestFinished(() => closeSocket(stranger));
     const port = await scriptedServer((socket, request, peer) => {
       if (request === 1) {
         stranger.send('OFFSET=3', peer.port, peer.address); // right text, wrong source port

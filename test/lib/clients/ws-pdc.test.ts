@@ -6,6 +6,7 @@ import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuWsServer } from '../../../services/lab/pmu-ws-server.js';
 import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
+import { closeServer } from '../../../lib/listen.js';
 
 const FLOOD = floodText(400 * 1024, 4);
 
@@ -23,7 +24,7 @@ async function emulator(messages = 6): Promise<string> {
 async function fragmentingServer(messages: string[]): Promise<string> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => wss.once('listening', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+  onTestFinished(() => closeServer(wss));
   wss.on('connection', (ws) => {
     ws.once('message', () => {
       for (const message of messages) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { respond } from '../../../lib/pmu/responder.js';
 
@@ -54,13 +54,15 @@ describe('PMU responder', () => {
   });
 
   it('stops when cancelled and reports what was sent', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
     const { sink, sends, ended } = recordingSink();
     const response = respond({ kind: 'short', intervalSeconds: 0.05 }, sink, options);
-    await new Promise((resolve) => setTimeout(resolve, 70));
+    await vi.advanceTimersByTimeAsync(70); // messages at 0 and 50 ms
     response.cancel();
     const sent = await response.done;
     expect(sent.messages).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await vi.advanceTimersByTimeAsync(120);
     expect(sends).toHaveLength(2);
     expect(ended()).toBe(false);
   });

@@ -26,8 +26,7 @@ describe('PMU TCP emulator', () => {
     const { port, lines } = await startServer();
     const { data } = await tcpExchange(port, 'CMD_short:0');
     expect(data.toString()).toBe(SIX_MESSAGES);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(lines().find((line) => line.message === 'session')).toMatchObject({
+    expect(await waitFor('the session line', () => lines().find((line) => line.message === 'session'))).toMatchObject({
       command: 'CMD_short:0',
       outcome: 'answered',
       messages: 6,
@@ -97,26 +96,24 @@ describe('PMU TCP emulator', () => {
   });
 
   it('survives clients that vanish mid-answer, and refuses connections past the limit', async () => {
-    const { port, server } = await startServer({ maxConnections: 2, messagesMin: 3, messagesMax: 3 });
+    const { port, server, lines } = await startServer({ maxConnections: 2, messagesMin: 3, messagesMax: 3 });
     const finished = (socket: net.Socket) => new Promise((resolve) => socket.once('close', resolve));
+    // Two sessions under way: each has its command answered (the first message comes at once).
     const held = await Promise.all(
       [0, 1].map(
         () =>
           new Promise<net.Socket>((resolve) => {
-            const socket = net.connect({ port, host: '127.0.0.1' }, () => {
-              socket.write('CMD_short:0.15');
-              socket.on('error', () => undefined);
-              resolve(socket);
-            });
+            const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write('CMD_short:0.15'));
+            socket.on('error', () => undefined);
+            socket.once('data', () => resolve(socket));
           }),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe('ERROR: server busy\n');
     // The clients vanish; the server learns it at its next send (a reset), and must not fall over.
     for (const socket of held) socket.destroy();
     await Promise.all(held.map(finished));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor('both sessions to end on the server', () => lines().filter((line) => line.message === 'session').length === 2);
     expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe([1, 2, 3].map(pmuMessage).join(''));
     await server.close();
     await server.close(); // idempotent

@@ -1,9 +1,10 @@
 import dgram from 'node:dgram';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Family } from '../../../lib/address.js';
 import { parseOffsetReply } from '../../../lib/reset.js';
-import type { PmuUdpServerOptions } from '../../../services/lab/pmu-udp-server.js';
-import { FakeClock, startUdpEmulator } from '../../helpers.js';
+import { bindDatagram, closeSocket } from '../../../lib/listen.js';
+import type { PmuUdpServer, PmuUdpServerOptions } from '../../../services/lab/pmu-udp-server.js';
+import { FakeClock, startUdpEmulator, waitFor } from '../../helpers.js';
 
 const ALL_DAY = (family: Family) => [{ from: '00:00', to: '24:00', family }];
 
@@ -11,23 +12,37 @@ function startServer(overrides: Partial<PmuUdpServerOptions> = {}) {
   return startUdpEmulator({ schedule: ALL_DAY('IPv4'), family: 'schedule', ...overrides });
 }
 
-/** Sends each payload from one socket of `family`; collects what comes back within `waitMs`. */
-async function exchange(family: Family, port: number, payloads: Array<string | Buffer>, waitMs = 150): Promise<string[]> {
+/** Sends the requests; resolves once the server has read every one and every answer it sent has arrived. */
+async function exchange(server: PmuUdpServer, family: Family, port: number, payloads: Array<string | Buffer>): Promise<string[]> {
+  const { received, answered } = server.counters;
   const socket = dgram.createSocket(family === 'IPv4' ? 'udp4' : 'udp6');
+  onTestFinished(() => closeSocket(socket));
   const replies: string[] = [];
   socket.on('message', (message) => replies.push(message.toString()));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.bind(0, resolve));
+  await bindDatagram(socket, { port: 0 });
   for (const payload of payloads) socket.send(payload, port, family === 'IPv4' ? '127.0.0.1' : '::1');
-  await new Promise((resolve) => setTimeout(resolve, waitMs));
-  socket.close();
+  await waitFor('the server to read every request', () => server.counters.received >= received + payloads.length);
+  await waitFor('every answer', () => replies.length >= server.counters.answered - answered);
   return replies;
+}
+
+/** Whether the server holds the family's address and port (it binds exclusively): a free one is not served. */
+async function serves(family: Family, port: number): Promise<boolean> {
+  const socket = dgram.createSocket({ type: family === 'IPv4' ? 'udp4' : 'udp6', ipv6Only: family === 'IPv6' });
+  try {
+    await bindDatagram(socket, { address: family === 'IPv4' ? '127.0.0.1' : '::1', port, exclusive: true });
+    return false;
+  } catch {
+    return true;
+  } finally {
+    await closeSocket(socket);
+  }
 }
 
 describe('PMU UDP (RESET) emulator', () => {
   it('answers RESET:n with OFFSET=X, 0 ≤ X ≤ n, to the sender', async () => {
     const { port, server } = await startServer();
-    const replies = await exchange('IPv4', port, Array.from({ length: 50 }, () => 'RESET:20'));
+    const replies = await exchange(server, 'IPv4', port, Array.from({ length: 50 }, () => 'RESET:20'));
     expect(replies).toHaveLength(50);
     for (const reply of replies) {
       const offset = parseOffsetReply(reply, 20);
@@ -41,16 +56,16 @@ describe('PMU UDP (RESET) emulator', () => {
     const draws = [0.1, 0.9, 0.2, 0.8]; // drop when the first draw of a request is below p = 0.5
     let index = 0;
     const { port, server } = await startServer({ dropProbability: 0.5, random: () => draws[index++ % draws.length]! });
-    const replies = await exchange('IPv4', port, ['RESET:20', 'RESET:20']);
+    const replies = await exchange(server, 'IPv4', port, ['RESET:20', 'RESET:20']);
     expect(replies).toHaveLength(1);
     expect(server.counters).toMatchObject({ received: 2, answered: 1, dropped: 1 });
-    const { port: alwaysDropped } = await startServer({ dropProbability: 1 });
-    expect(await exchange('IPv4', alwaysDropped, ['RESET:20', 'RESET:20'])).toEqual([]);
+    const silent = await startServer({ dropProbability: 1 });
+    expect(await exchange(silent.server, 'IPv4', silent.port, ['RESET:20', 'RESET:20'])).toEqual([]);
   });
 
   it('ignores and counts malformed datagrams, and goes on answering', async () => {
     const { port, server, lines } = await startServer();
-    const replies = await exchange('IPv4', port, ['RESET:', 'RESET:-1', 'RESET:1001', 'reset:20', Buffer.from([0, 255, 1]), '', 'RESET:20']);
+    const replies = await exchange(server, 'IPv4', port, ['RESET:', 'RESET:-1', 'RESET:1001', 'reset:20', Buffer.from([0, 255, 1]), '', 'RESET:20']);
     expect(replies).toHaveLength(1);
     expect(server.counters).toMatchObject({ malformed: 6, answered: 1 });
     expect(lines().filter((line) => line.message === 'malformed request ignored')).toHaveLength(6);
@@ -61,8 +76,8 @@ describe('PMU UDP (RESET) emulator', () => {
       const { port, server } = await startServer({ family, schedule: ALL_DAY(family === 'IPv4' ? 'IPv6' : 'IPv4') });
       expect(server.family).toBe(family);
       const other = family === 'IPv4' ? 'IPv6' : 'IPv4';
-      expect(await exchange(family, port, ['RESET:20'])).toHaveLength(1);
-      expect(await exchange(other, port, ['RESET:20'])).toHaveLength(0);
+      expect(await exchange(server, family, port, ['RESET:20'])).toHaveLength(1);
+      expect(await serves(other, port)).toBe(false);
     }
   });
 
@@ -74,17 +89,15 @@ describe('PMU UDP (RESET) emulator', () => {
     ];
     const { port, server, lines } = await startServer({ schedule, clock });
     expect(server.family).toBe('IPv4');
-    expect(await exchange('IPv4', port, ['RESET:20'])).toHaveLength(1);
-    expect(await exchange('IPv6', port, ['RESET:20'])).toHaveLength(0);
+    expect(await exchange(server, 'IPv4', port, ['RESET:20'])).toHaveLength(1);
+    expect(await serves('IPv6', port)).toBe(false);
 
-    clock.advance(99);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(server.family).toBe('IPv4'); // one millisecond before the boundary
+    clock.advance(99); // one millisecond before the boundary: no switch is due
+    expect(server.family).toBe('IPv4');
     clock.advance(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.family).toBe('IPv6');
-    expect(await exchange('IPv6', port, ['RESET:20'])).toHaveLength(1);
-    expect(await exchange('IPv4', port, ['RESET:20'])).toHaveLength(0);
+    await waitFor('the switch to IPv6', () => server.family === 'IPv6');
+    expect(await exchange(server, 'IPv6', port, ['RESET:20'])).toHaveLength(1);
+    expect(await serves('IPv4', port)).toBe(false);
     expect(lines().find((line) => line.message === 'family switched')).toMatchObject({
       from: 'IPv4',
       to: 'IPv6',

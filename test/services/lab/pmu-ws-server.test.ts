@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuWsServer, type PmuWsServerOptions } from '../../../services/lab/pmu-ws-server.js';
-import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, waitFor } from '../../helpers.js';
 
 const FLOOD = floodText(300 * 1024, 5);
 
@@ -47,8 +47,7 @@ describe('PMU WebSocket emulator', () => {
     expect(conversation.messages).toEqual([1, 2, 3, 4, 5].map(pmuMessage));
     expect(conversation.binary.every((binary) => !binary)).toBe(true);
     expect(conversation.code).toBe(1000);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(lines().find((line) => line.message === 'session')).toMatchObject({ command: 'CMD_short:0', messages: 5, closeCode: 1000 });
+    expect(await waitFor('the session line', () => lines().find((line) => line.message === 'session'))).toMatchObject({ command: 'CMD_short:0', messages: 5, closeCode: 1000 });
   });
 
   it('answers CMD_floodme with one large text message', async () => {

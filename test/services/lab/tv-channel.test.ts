@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeTvDatagram, encodeTvDatagram } from '../../../lib/tv.js';
 import { PLAY } from '../../../services/lab/play.js';
 import { TvChannel } from '../../../services/lab/tv-channel.js';
-import { closeAfter, memoryLogger } from '../../helpers.js';
+import { closeAfter, memoryLogger, waitFor } from '../../helpers.js';
+import { closeSocket, once } from '../../../lib/listen.js';
 
 const GROUP = '224.1.1.1';
 
@@ -15,7 +16,7 @@ async function startChannel(intervalMs = 30) {
       logger,
     ),
   );
-  return { channel, port: await channel.listen() };
+  return { channel, port: (await channel.listen()).port };
 }
 
 /** A plain subscriber socket, joined on the loopback interface as the handout's receiver would. */
@@ -30,20 +31,15 @@ async function subscriber(port: number) {
   return {
     received,
     send: (payload: Buffer) => new Promise<void>((resolve) => socket.send(payload, port, GROUP, () => resolve())),
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: once(() => closeSocket(socket)),
   };
 }
-
-const waitFor = async (condition: () => boolean, ms = 2000) => {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-};
 
 describe('multicast TV channel', () => {
   it('broadcasts the play, a line a datagram, with the channel ID', async () => {
     const { port } = await startChannel();
     const viewer = closeAfter(await subscriber(port));
-    await waitFor(() => viewer.received.length >= 3);
+    await waitFor('three lines of the play', () => viewer.received.length >= 3);
     const lines = viewer.received.map(decodeTvDatagram);
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) expect(line).toMatchObject({ id: 'swcmTV', wellFormed: true });
@@ -56,7 +52,7 @@ describe('multicast TV channel', () => {
     const viewer = closeAfter(await subscriber(port));
     await viewer.send(encodeTvDatagram('123456', 'x'.repeat(300)));
     await viewer.send(encodeTvDatagram('654321', 'O Romeo! '.repeat(39))); // 351 characters
-    await waitFor(() => viewer.received.some((message) => decodeTvDatagram(message).id === 'swcmTV'));
+    await waitFor('the channel\'s answer', () => viewer.received.some((message) => decodeTvDatagram(message).id === 'swcmTV'));
     const answers = viewer.received.map(decodeTvDatagram).filter((message) => message.id === 'swcmTV');
     expect(answers).toHaveLength(1);
     expect(answers[0]!.text).toContain('654321');
@@ -69,8 +65,7 @@ describe('multicast TV channel', () => {
     await viewer.send(Buffer.from([1, 2]));
     await viewer.send(Buffer.concat([Buffer.from('abcdef'), Buffer.alloc(400, 0xff)]));
     for (let index = 0; index < 10; index += 1) await viewer.send(encodeTvDatagram('777777', 'y'.repeat(301)));
-    await waitFor(() => channel.counters.received >= 12);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor('12 datagrams handled', () => channel.counters.received >= 12); // counted as each is handled
     expect(channel.counters).toMatchObject({ received: 12, replies: 3, ignored: 7 });
   });
 
@@ -79,9 +74,9 @@ describe('multicast TV channel', () => {
     const viewer = closeAfter(await subscriber(port));
     const long = 'O Romeo! '.repeat(40); // 360 characters
     await Promise.all(Array.from({ length: 1000 }, (_, index) => viewer.send(encodeTvDatagram(`s${String(index).padStart(5, '0')}`, long))));
-    await waitFor(() => channel.counters.replies >= 1000, 10_000);
+    await waitFor('1,000 answers sent', () => channel.counters.replies >= 1000, 10_000);
     expect(channel.counters).toMatchObject({ received: 1000, replies: 1000, ignored: 0 });
-    await waitFor(() => viewer.received.filter((message) => decodeTvDatagram(message).id === 'swcmTV').length >= 1000, 10_000);
+    await waitFor('1,000 answers received', () => viewer.received.filter((message) => decodeTvDatagram(message).id === 'swcmTV').length >= 1000, 10_000);
     const answered = new Set(viewer.received.map(decodeTvDatagram).filter((message) => message.id === 'swcmTV').map((message) => message.text.split(' ')[2]));
     expect(answered.size).toBe(1000);
   });

@@ -8,6 +8,7 @@ import { encodeTvDatagram } from '../../../lib/tv.js';
 import { MulticastRecorder } from '../../../services/mcast-recorder/recorder.js';
 import { RecorderReader, RecorderStore } from '../../../services/mcast-recorder/store.js';
 import { closeAfter, memoryLogger, portOf, runCli, spawnService, waitFor } from '../../helpers.js';
+import { closeSocket } from '../../../lib/listen.js';
 
 const GROUPS = ['224.1.1.1', '239.7.7.7'];
 
@@ -20,7 +21,7 @@ async function sender() {
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   socket.setMulticastInterface('127.0.0.1');
   socket.setMulticastTTL(1);
-  onTestFinished(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  onTestFinished(() => closeSocket(socket));
   return socket;
 }
 
@@ -67,7 +68,7 @@ describe('mcast-recorder', () => {
     socket.send(encodeTvDatagram('123456', 'hello group one'), port, GROUPS[0]);
     socket.send(encodeTvDatagram('654321', 'héllo group two'), port, GROUPS[1]);
     socket.send(Buffer.from([1, 2, 3]), port, GROUPS[0]);
-    await new Promise((resolve) => setTimeout(resolve, 150)); // past batchMs: committed without a close
+    await waitFor('the batch to be committed without a close (batchMs)', () => recorder.counters.stored === 3);
     expect(recorder.counters).toMatchObject({ received: 3, stored: 3 });
     await recorder.close();
 
@@ -92,7 +93,7 @@ describe('mcast-recorder', () => {
     const file = storeFile();
     const { port, child, exited } = await spawnRecorder(file);
     await burst(await sender(), port, 20_000, 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor('20,000 rows in the store', () => countRows(file) === 20_000);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(countRows(file)).toBe(20_000);
@@ -103,8 +104,10 @@ describe('mcast-recorder', () => {
     const first = await spawnRecorder(file);
     const socket = await sender();
     const sending = burst(socket, first.port, 20_000, 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const committed = countRows(file);
+    const committed = await waitFor('more than 1,000 rows committed', () => {
+      const rows = countRows(file);
+      return rows > 1000 ? rows : undefined;
+    });
     first.child.kill('SIGKILL');
     await first.exited;
     await sending;
@@ -119,7 +122,7 @@ describe('mcast-recorder', () => {
 
     const second = await spawnRecorder(file);
     socket.send(encodeTvDatagram('after1', 'restarted'), second.port, '224.1.1.1');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor('the datagram after the restart', () => countRows(file) === texts.length + 1);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(countRows(file)).toBe(texts.length + 1);

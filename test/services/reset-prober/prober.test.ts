@@ -7,7 +7,7 @@ import { bindDatagram, closeSocket } from '../../../lib/listen.js';
 import { ResetProber } from '../../../services/reset-prober/prober.js';
 import { buildReport, reportCsv, reportHtml, reportText } from '../../../services/reset-prober/report.js';
 import { ProberStore, readProberHistory } from '../../../services/reset-prober/store.js';
-import { closeAfter, FakeClock, memoryLogger, startUdpEmulator, waitFor } from '../../helpers.js';
+import { closeAfter, FakeClock, memoryLogger, silentUdpPort, startUdpEmulator, waitFor } from '../../helpers.js';
 
 const BOUNDARY = new Date(2026, 10, 27, 14, 0).getTime();
 
@@ -30,8 +30,7 @@ describe('reset-prober', () => {
 
     await prober.cycle(); // 13:59:30, IPv4
     clock.advance(60_000); // 14:00:30: the server has moved to IPv6
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.family).toBe('IPv6');
+    await waitFor('the server to move to IPv6', () => server.family === 'IPv6');
     await prober.cycle();
     await prober.close();
 
@@ -89,7 +88,7 @@ describe('reset-prober', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
     const { logger, lines } = memoryLogger('reset-prober');
     const prober = new ResetProber(
-      { hosts: ['127.0.0.1', 'no-such-host.invalid'], port: 9, n: 20, timeoutMs: 20, maxRounds: 2, intervalMs: 60_000, maxPendingRows: 100 },
+      { hosts: ['127.0.0.1', 'no-such-host.invalid'], port: await silentUdpPort(), n: 20, timeoutMs: 20, maxRounds: 2, intervalMs: 60_000, maxPendingRows: 100 },
       new ProberStore(file),
       logger,
     );

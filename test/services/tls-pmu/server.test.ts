@@ -15,7 +15,7 @@ import { makeKey } from '../../../lib/certs/key.js';
 import { signCsr } from '../../../lib/certs/ca.js';
 import { ensureLocalServerCertificate } from '../../../lib/certs/local.js';
 import { TlsPmuServer, type TlsPmuServerOptions } from '../../../services/tls-pmu/server.js';
-import { closeAfter, memoryLogger, pmuTestOptions } from '../../helpers.js';
+import { closeAfter, memoryLogger, pmuTestOptions, waitFor } from '../../helpers.js';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -74,8 +74,10 @@ describe('tls-pmu', () => {
     expect(latest.stdout).toBe(`TLSv1.3 TLS_AES_256_GCM_SHA384\n${FIVE.join('')}\n`);
     const older = await run(PYTHON, [GRADER, '127.0.0.1', port, caFile, 'CMD_short:0', 'max-1.2']);
     expect(older.stdout).toBe(`TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384\n${FIVE.join('')}\n`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const sessions = lines().filter((line) => line.message === 'session');
+    const sessions = await waitFor('both session lines', () => {
+      const logged = lines().filter((line) => line.message === 'session');
+      return logged.length === 2 ? logged : undefined;
+    });
     expect(sessions.map((line) => [line.tlsVersion, line.cipher, line.command, line.messages])).toEqual([
       ['TLSv1.3', 'TLS_AES_256_GCM_SHA384', 'CMD_short:0', 5],
       ['TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384', 'CMD_short:0', 5],

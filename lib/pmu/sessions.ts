@@ -1,0 +1,102 @@
+import type { Logger } from '../logger.js';
+import type { PmuResponse, PmuSent } from './responder.js';
+
+/**
+ * One PMU session's bookkeeping, whatever carries it (TCP, TLS or WebSocket): the command, how it
+ * ended, what was sent; one log line when the transport closes.
+ */
+export class PmuSession {
+  command: string | null = null;
+  private outcome = 'closed by peer before a command';
+  private response: PmuResponse | undefined;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly sessions: PmuSessions,
+    readonly peer: string,
+    /** Ends the transport at once (drain time is over). */
+    readonly cut: () => void,
+    /** Extra fields for the log line, read at the start (a closed TLS socket no longer tells its version). */
+    private readonly fields: Record<string, unknown>,
+  ) {}
+
+  /** True once a command is being answered (or was refused): later input is read and dropped. */
+  get settled(): boolean {
+    return this.response !== undefined || this.outcome.startsWith('error');
+  }
+
+  answering(command: string, response: PmuResponse): void {
+    this.command = command;
+    this.outcome = 'answered';
+    this.response = response;
+  }
+
+  failed(reason: string, command: string | null = this.command): void {
+    this.command = command;
+    this.outcome = `error: ${reason}`;
+  }
+
+  /** A transport error, added to the outcome (the close that follows logs it). */
+  noteError(text: string): void {
+    this.outcome = `${this.outcome}; ${text}`;
+  }
+
+  /** The transport has closed: stops sending, and logs the session once the response knows what it sent. */
+  ended(fields: Record<string, unknown> = {}): void {
+    this.response?.cancel();
+    const log = (sent: PmuSent): void => {
+      this.sessions.remove(this);
+      this.sessions.logger.info('session', {
+        peer: this.peer,
+        command: this.command,
+        outcome: this.outcome,
+        messages: sent.messages,
+        bytes: sent.bytes,
+        durationMs: Math.round(performance.now() - this.startedAt),
+        ...this.fields,
+        ...fields,
+      });
+    };
+    if (this.response) void this.response.done.then(log);
+    else log({ messages: 0, bytes: 0 });
+  }
+}
+
+/** The PMU sessions of one server: counted, logged, and drained on close. */
+export class PmuSessions {
+  private readonly open = new Set<PmuSession>();
+  private onEmpty: (() => void) | undefined;
+
+  constructor(readonly logger: Logger) {}
+
+  get active(): number {
+    return this.open.size;
+  }
+
+  start(peer: string, cut: () => void, fields: Record<string, unknown> = {}): PmuSession {
+    const session = new PmuSession(this, peer, cut, fields);
+    this.open.add(session);
+    return session;
+  }
+
+  /** @internal for PmuSession */
+  remove(session: PmuSession): void {
+    this.open.delete(session);
+    if (this.open.size === 0) this.onEmpty?.();
+  }
+
+  /** Waits up to `drainMs` for the sessions under way to end (told by their close, not by polling), then cuts the rest. */
+  async drain(drainMs: number): Promise<void> {
+    if (this.open.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        this.onEmpty = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.onEmpty = undefined;
+    }
+    for (const session of this.open) session.cut();
+  }
+}
