@@ -9,7 +9,7 @@ import type { ScheduleWindow } from '../lib/family-schedule.js';
  * of the course default to null: each profile file must give them.
  */
 
-/** SPEC "PMU over UDP": IPv4 in even hours, IPv6 in odd hours, local time. */
+/** docs/PROTOCOLS.md §PMU over UDP: IPv4 in even hours, IPv6 in odd hours, local time. */
 function evenHoursIPv4(): ScheduleWindow[] {
   return Array.from({ length: 24 }, (_, hour) => ({
     from: `${String(hour).padStart(2, '0')}:00`,

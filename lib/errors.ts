@@ -1,7 +1,7 @@
 /**
  * The one catalogue of socklab's error codes. Every error a user can see is built by
  * `socklabError` from a code listed here, so the exit code a command ends with follows from
- * the kind of failure and never from where it was thrown (SPEC "Command line": 1 for a failed
+ * the kind of failure and never from where it was thrown (docs/PROTOCOLS.md §Command line: 1 for a failed
  * network exchange, 2 for usage or configuration).
  */
 export const ERROR_CATALOGUE = {

@@ -15,7 +15,7 @@ function findProjectRoot(start: string): string {
 
 export const projectRoot = findProjectRoot(__dirname);
 
-/** SPEC "Stores and generated files": paths in config are relative to the project root. */
+/** docs/PROTOCOLS.md §Stores and generated files: paths in config are relative to the project root. */
 export function resolveProjectPath(p: string): string {
   return path.isAbsolute(p) ? p : path.join(projectRoot, p);
 }

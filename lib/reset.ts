@@ -1,5 +1,5 @@
 /**
- * The RESET exchange of the handout's part 3 (SPEC "PMU over UDP"): `RESET:n` asks the PMU to
+ * The RESET exchange of the handout's part 3 (docs/PROTOCOLS.md §PMU over UDP): `RESET:n` asks the PMU to
  * advance its clock by n seconds; it answers `OFFSET=X` with 0 ≤ X ≤ n, or stays silent.
  */
 

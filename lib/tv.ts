@@ -1,5 +1,5 @@
 /**
- * Datagrams of the multicast TV channel (handout part 4, SPEC "Multicast TV"): a 6-byte sender
+ * Datagrams of the multicast TV channel (handout part 4, docs/PROTOCOLS.md §Multicast TV): a 6-byte sender
  * ID in ASCII (`swcmTV` for the channel, a CAMIPRO number for students) followed by UTF-8 text.
  */
 

@@ -42,7 +42,7 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
     throw socklabError('SOCKLAB_ERR_UNKNOWN_SERVICE', `unknown service "${name}"; services: ${serviceNames().join(', ')}`);
   }
   const { config } = loaded;
-  const logger = createLogger({
+  const serviceLogger = createLogger({
     service: name,
     level: config.log.level,
     format: config.log.format,
@@ -50,11 +50,12 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
     rotateBytes: config.log.rotateBytes,
     keepFiles: config.log.keepFiles,
   });
+  const logger = serviceLogger.child({ component: 'lifecycle' });
   const rotation = rotateLogs(pm2LogFiles(), config.log.rotateBytes, config.log.keepFiles);
 
   const exit = async (code: number): Promise<never> => {
     rotation.stop();
-    await closeLogger(logger);
+    await closeLogger(serviceLogger);
     process.exit(code);
   };
   const crash = (error: unknown): void => {
@@ -88,7 +89,7 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
       },
     );
   };
-  const service = createService(config, logger, {
+  const service = createService(config, serviceLogger, {
     ...options,
     onFatal: (error) => {
       logger.error('cannot go on', { error: describeError(error) });

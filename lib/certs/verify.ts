@@ -14,7 +14,7 @@ export interface VerifyOptions {
   now?: Date;
 }
 
-/** SPEC's `cert verify --json` shape, plus warnings that do not make it fail. */
+/** The `cert verify --json` shape of docs/PROTOCOLS.md §Command line, plus warnings that do not make it fail. */
 export interface VerifyReport {
   ok: boolean;
   subject: string;

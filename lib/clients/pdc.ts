@@ -38,7 +38,7 @@ export interface TlsSession {
   handshakeSegments: { fromServer: number | null; toServer: number | null };
 }
 
-/** SPEC's `pdc` JSON shape, plus what did not parse as a message. */
+/** The `pdc` JSON shape of docs/PROTOCOLS.md §Command line, plus what did not parse as a message. */
 export interface PdcResult {
   command: string;
   transport: 'tcp' | 'tls';

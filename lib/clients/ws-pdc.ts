@@ -13,7 +13,7 @@ export interface WsPdcOptions {
   onMessage?: (text: string) => void;
 }
 
-/** SPEC's `ws` JSON shape, plus how the server closed. */
+/** The `ws` JSON shape of docs/PROTOCOLS.md §Command line, plus how the server closed. */
 export interface WsPdcResult {
   command: string;
   transport: 'ws';

@@ -1,5 +1,5 @@
 /**
- * The PMU commands of the handout's part 2 (SPEC "PMU over TCP"), shared by the TCP, TLS and
+ * The PMU commands of the handout's part 2 (docs/PROTOCOLS.md §PMU over TCP), shared by the TCP, TLS and
  * WebSocket servers and by the clients. Pure functions over strings and buffers.
  */
 

@@ -8,7 +8,8 @@ import { RecorderStore } from './store.js';
 const COUNTERS_EVERY_MS = 60_000;
 
 /** The `mcast-recorder` service, built from `recorder.*`. */
-export const createService: ServiceFactory = (config: Config, logger: Logger, options: ServiceOptions): Service => {
+export const createService: ServiceFactory = (config: Config, serviceLogger: Logger, options: ServiceOptions): Service => {
+  const logger = serviceLogger.child({ component: 'recorder' });
   const { recorder } = config;
   const file = resolveProjectPath(recorder.db);
   let running: MulticastRecorder | undefined;

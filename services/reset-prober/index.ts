@@ -6,7 +6,8 @@ import { ResetProber } from './prober.js';
 import { ProberStore } from './store.js';
 
 /** The `reset-prober` service, built from `prober.*`. */
-export const createService: ServiceFactory = (config: Config, logger: Logger, options: ServiceOptions): Service => {
+export const createService: ServiceFactory = (config: Config, serviceLogger: Logger, options: ServiceOptions): Service => {
+  const logger = serviceLogger.child({ component: 'prober' });
   const { prober } = config;
   const file = resolveProjectPath(prober.db);
   let running: ResetProber | undefined;

@@ -17,7 +17,8 @@ const WALKTHROUGH =
   'then set tlsPmu.key and tlsPmu.cert to those files';
 
 /** The `tls-pmu` service: the PMU of part 2 over TLS, built from `tlsPmu.*` and `pmu.*`. */
-export const createService: ServiceFactory = (config: Config, logger: Logger): Service => {
+export const createService: ServiceFactory = (config: Config, serviceLogger: Logger): Service => {
+  const logger = serviceLogger.child({ component: 'tls' });
   const { tlsPmu, pmu } = config;
   let server: TlsPmuServer | undefined;
   return {

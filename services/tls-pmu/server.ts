@@ -10,7 +10,7 @@ import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { clientHelloProgress } from './client-hello.js';
 
 /**
- * Beyond a default Node TLS server (SPEC "TLS PMU"): TLS 1.2 and 1.3 only; AEAD suites with
+ * Beyond a default Node TLS server (docs/PROTOCOLS.md §TLS PMU): TLS 1.2 and 1.3 only; AEAD suites with
  * forward secrecy only (ECDHE for TLS 1.2; every TLS 1.3 suite is both); the server's order; no
  * renegotiation at all. A Python client built with ssl.PROTOCOL_TLS / PROTOCOL_SSLv23, as the
  * grader's, negotiates TLS 1.3 or 1.2 with these.

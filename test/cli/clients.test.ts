@@ -25,7 +25,7 @@ describe('socklab pdc and socklab ws', () => {
     expect(run.stderr).toMatch(/^5 messages, \d+ reads, \d+ segments with payload from the server, 90 bytes, [\d.]+ ms\n$/);
   });
 
-  it('pdc --json prints SPEC\'s shape', async () => {
+  it('pdc --json prints the documented shape (docs/PROTOCOLS.md)', async () => {
     const port = await tcpEmulator();
     const run = await runCli(['pdc', 'CMD_short:0', '--port', port, '--json']);
     expect(run.code).toBe(0);

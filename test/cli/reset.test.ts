@@ -31,7 +31,7 @@ describe('socklab reset', () => {
     expect(Number(packets)).toBe(Number(rounds) * 2);
   });
 
-  it('--runs gives SPEC\'s JSON with a summary and a loss estimate', async () => {
+  it('--runs gives the documented JSON with a summary and a loss estimate', async () => {
     const port = await emulator('IPv4');
     const run = await runCli(['reset', '--port', port, '--timeout', '0.05', '--runs', '30', '--concurrency', '10', '--json']);
     expect(run.code).toBe(0);

@@ -173,7 +173,7 @@ describe('certificate tooling (node-forge)', () => {
     expect(openssl(['req', '-in', csr, '-noout', '-subject']).stdout.trim()).toMatch(/^subject=C ?= ?CH, ST ?= ?Vaud, L ?= ?Lausanne, O ?= ?EPFL, CN ?= ?123456$/);
   });
 
-  it('runs as CLI commands with SPEC\'s JSON, exit 1 for a bad certificate and 2 for bad input', async () => {
+  it('runs as CLI commands with the documented JSON, exit 1 for a bad certificate and 2 for bad input', async () => {
     const folder = dir();
     const key = path.join(folder, '777777_key.pem');
     expect((await runCli(['cert', 'key', '--out', key])).code).toBe(0);
