@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'tls-idle-lockout': () => import('./tls-idle-lockout.js'),
   'tls-soak': () => import('./tls-soak.js'),
   'cert-key': () => import('./cert-key.js'),
+  'campus-startup': () => import('./campus-startup.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

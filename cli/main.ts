@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isSocklabError } from '../lib/errors.js';
 import { registerBasicsCommands } from './commands/basics.js';
+import { registerCampusCommands } from './commands/campus.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerMcastCommands } from './commands/mcast.js';
@@ -41,6 +42,7 @@ function buildProgram(context: CliContext): Command {
   registerCertCommands(program, context);
   registerWsCommand(program, context);
   registerServiceCommands(program, context);
+  registerCampusCommands(program, context);
   registerConfigCommands(program, context);
   return program;
 }

@@ -110,6 +110,11 @@ const schemaWithoutSources = {
         format: 'positive-count',
         default: 1000,
       },
+      sliceBytes: {
+        doc: 'Perturbation for robust clients (a grader\'s slicer): write every message and the flood in chunks of at most this many bytes, each its own write, Nagle off; 0 writes each whole.',
+        format: 'count',
+        default: 0,
+      },
     },
     pmuUdp: {
       host4: { doc: 'IPv4 address of the RESET server.', format: 'ipv4-address', default: '127.0.0.1' },
@@ -246,6 +251,13 @@ const schemaWithoutSources = {
       doc: 'Local profile: folder of the local CA that `npm start` creates to sign the TLS PMU certificate when tlsPmu.key and tlsPmu.cert do not exist.',
       format: 'file-path',
       default: 'certs/local-ca',
+    },
+  },
+  campus: {
+    mtu: {
+      doc: '`socklab campus`: MTU of the private network\'s lo (1500: the course\'s Ethernet/Wi-Fi path, MSS 1448), with GSO/GRO sizes to match so captures show one packet per segment.',
+      format: 'positive-count',
+      default: 1500,
     },
   },
   recorder: {

@@ -129,6 +129,7 @@ export function pmuTestOptions(floodText: Buffer) {
     drainMs: 100,
     maxPendingPerAddress: 1000,
     helloTimeoutMs: 2000,
+    sliceBytes: 0,
   };
 }
 

@@ -14,6 +14,8 @@ export interface PmuStreamOptions extends PmuResponderOptions {
   idleTimeoutMs: number;
   /** Time a closed-by-us connection is kept to let the peer read our last bytes. */
   lingerMs: number;
+  /** Write every message and the flood in chunks of at most this many bytes (0: whole), to test clients' splitting. */
+  sliceBytes: number;
 }
 
 interface CommandEvents {
@@ -65,7 +67,7 @@ export class PmuStreamHandler {
         const parsed = parsePmuCommand(text, this.options.maxIntervalSeconds);
         if (!parsed.ok) return this.fail(socket, session, parsed.reason, text);
         onCommand();
-        const sink = { send: (data: string | Buffer) => void socket.write(data), end: () => void socket.end(() => this.linger(socket)) };
+        const sink = { send: (data: string | Buffer) => this.write(socket, data), end: () => void socket.end(() => this.linger(socket)) };
         session.answering(text, respond(parsed.command, sink, this.options));
       },
       fail: (reason) => this.fail(socket, session, reason),
@@ -109,6 +111,14 @@ export class PmuStreamHandler {
       else on.empty();
     });
     socket.on('close', finish);
+  }
+
+  private write(socket: net.Socket, data: string | Buffer): void {
+    const { sliceBytes } = this.options;
+    if (sliceBytes === 0) return void socket.write(data);
+    socket.setNoDelay(true); // each slice its own segment, where the kernel lets it
+    const bytes = Buffer.from(data);
+    for (let offset = 0; offset < bytes.length; offset += sliceBytes) socket.write(bytes.subarray(offset, offset + sliceBytes));
   }
 
   private fail(socket: net.Socket, session: PmuSession, reason: string, command: string | null = null): void {

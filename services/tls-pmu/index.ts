@@ -44,6 +44,7 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
           floodText: floodText(pmu.floodBytes, pmu.floodSeed),
           random: Math.random,
           lingerMs: 2000,
+          sliceBytes: 0,
           drainMs: DRAIN_MS,
         },
         logger,

@@ -1,0 +1,14 @@
+# Part 4, as a student writes it: join 224.1.1.1:5005 on INADDR_ANY, no interface chosen; print N datagrams.
+import socket
+import struct
+import sys
+
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('', 5005))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, struct.pack('4sl', socket.inet_aton('224.1.1.1'), socket.INADDR_ANY))
+print('joined', file=sys.stderr, flush=True)
+s.settimeout(10)
+for _ in range(int(sys.argv[1])):
+    data, address = s.recvfrom(4096)
+    print(data[:6].decode(), address[0], data[6:].decode(), flush=True)

@@ -1,0 +1,7 @@
+# Part 4, as a student writes it: send the ID and each line of stdin to the group, no interface chosen.
+import socket
+import sys
+
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+for line in sys.stdin:
+    s.sendto(sys.argv[1].encode() + line.rstrip('\n').encode(), ('224.1.1.1', 5005))

@@ -1,0 +1,19 @@
+# Part 5, as a student writes it: websocket-client against the course's server, one line per on_message.
+import sys
+import websocket
+
+events = 0
+
+
+def on_message(ws, message):
+    global events
+    events += 1
+    print(message if sys.argv[1] != 'CMD_floodme' else len(message))
+
+
+def on_open(ws):
+    ws.send(sys.argv[1])
+
+
+websocket.WebSocketApp('ws://tcpip.epfl.ch:5006', on_open=on_open, on_message=on_message).run_forever()
+print('events', events)
