@@ -67,7 +67,8 @@ export class PmuStreamHandler {
         const parsed = parsePmuCommand(text, this.options.maxIntervalSeconds);
         if (!parsed.ok) return this.fail(socket, session, parsed.reason, text);
         onCommand();
-        const sink = { send: (data: string | Buffer) => this.write(socket, data), end: () => void socket.end(() => this.linger(socket)) };
+        const end = (): void => void socket.end(() => this.linger(socket));
+        const sink = this.options.sliceBytes > 0 ? slicedSink(socket, this.options.sliceBytes, end) : { send: (data: string | Buffer) => void socket.write(data), end };
         session.answering(text, respond(parsed.command, sink, this.options));
       },
       fail: (reason) => this.fail(socket, session, reason),
@@ -113,14 +114,6 @@ export class PmuStreamHandler {
     socket.on('close', finish);
   }
 
-  private write(socket: net.Socket, data: string | Buffer): void {
-    const { sliceBytes } = this.options;
-    if (sliceBytes === 0) return void socket.write(data);
-    socket.setNoDelay(true); // each slice its own segment, where the kernel lets it
-    const bytes = Buffer.from(data);
-    for (let offset = 0; offset < bytes.length; offset += sliceBytes) socket.write(bytes.subarray(offset, offset + sliceBytes));
-  }
-
   private fail(socket: net.Socket, session: PmuSession, reason: string, command: string | null = null): void {
     session.failed(reason, command);
     this.closeWithError(socket, reason);
@@ -136,4 +129,36 @@ export class PmuStreamHandler {
   private linger(socket: net.Socket): void {
     setTimeout(() => socket.destroy(), this.options.lingerMs).unref();
   }
+}
+
+/**
+ * A sink that writes in slices of at most `sliceBytes`, one a turn of the event loop, Nagle off:
+ * each slice leaves as its own segment, so a message is split across segments and reads (the
+ * perturbation of toxiproxy's slicer, for clients that must split the stream themselves).
+ */
+function slicedSink(socket: net.Socket, sliceBytes: number, end: () => void): { send(data: string | Buffer): void; end(): void } {
+  socket.setNoDelay(true);
+  const queue: Array<Buffer | 'end'> = [];
+  let writing = false;
+  const next = (): void => {
+    const item = queue.shift();
+    if (item === undefined || socket.destroyed) return void (writing = false);
+    if (item === 'end') return end();
+    socket.write(item);
+    setImmediate(next);
+  };
+  const push = (item: Buffer | 'end'): void => {
+    queue.push(item);
+    if (!writing) {
+      writing = true;
+      next();
+    }
+  };
+  return {
+    send: (data) => {
+      const bytes = Buffer.from(data);
+      for (let offset = 0; offset < bytes.length; offset += sliceBytes) push(bytes.subarray(offset, offset + sliceBytes));
+    },
+    end: () => push('end'),
+  };
 }

@@ -138,6 +138,10 @@ describe.runIf(canRun)('socklab campus', () => {
     const bad = await runCli(['campus', '--delay', 'fast', '--', 'true']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('socklab: --delay must be a time like 10ms or 0.5s, not "fast"\n');
+    // A machine without unshare (here: a PATH that finds nothing) is refused with the fix.
+    const unusable = await runCli(['campus', '--', 'true'], { PATH: '/nonexistent' });
+    expect(unusable.code).toBe(2);
+    expect(unusable.stderr).toBe('socklab: socklab campus cannot run here: not found (makes the namespaces); fix: sudo apt-get install util-linux\n');
   });
 
   it('leaves no process and no mount behind on SIGTERM', async () => {

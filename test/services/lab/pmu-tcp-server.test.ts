@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { runPdc } from '../../../lib/clients/pdc.js';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
 import { PmuTcpServer, type PmuTcpServerOptions } from '../../../services/lab/pmu-tcp-server.js';
@@ -142,5 +143,16 @@ describe('PMU TCP emulator', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     await waitFor('the oldest idle connections to be closed', () => closedByServer.length >= 51);
     expect(Math.min(...closedByServer)).toBe(0); // the oldest went first
+  });
+
+  it('slices every message and the flood into writes of at most lab.pmuTcp.sliceBytes, for clients that must split the stream', async () => {
+    const { port } = await startServer({ sliceBytes: 7 });
+    const short = await runPdc({ host: '127.0.0.1', port, command: 'CMD_short:0', timeoutMs: 5000 });
+    expect(short.messages).toEqual([1, 2, 3, 4, 5, 6].map(pmuMessage));
+    // 108 bytes in slices of 7: messages split across segments (and reads), each slice its own segment
+    expect(short.segments).toBeGreaterThanOrEqual(Math.ceil(SIX_MESSAGES.length / 7) - 2);
+    expect(short.reads).toBeGreaterThan(6);
+    const flood = await tcpExchange(port, 'CMD_floodme');
+    expect(flood.data.equals(FLOOD)).toBe(true);
   });
 });
