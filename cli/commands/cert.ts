@@ -35,32 +35,45 @@ function requireOne(value: string | undefined, fallback: string | undefined, wha
   return chosen;
 }
 
-/** Asks for the subject fields not given as flags, as `openssl req` does on a terminal. */
-async function askMissing(fields: SubjectFields): Promise<SubjectFields> {
+/**
+ * Asks for what was not given as flags, as `openssl req` does on a terminal: the subject fields,
+ * then the subjectAltNames (extensions, which `openssl req` users expect to be asked for).
+ */
+async function askMissing(fields: SubjectFields, sans: string[] | undefined): Promise<{ subject: SubjectFields; sans: string[] }> {
   const { SUBJECT_PROMPTS } = await import('../../lib/certs/names.js');
   const missing = SUBJECT_PROMPTS.filter(({ field }) => fields[field] === undefined);
-  if (missing.length === 0 || !process.stdin.isTTY) return fields;
+  if ((missing.length === 0 && sans !== undefined) || !process.stdin.isTTY) return { subject: fields, sans: sans ?? [] };
   const { createInterface } = await import('node:readline');
   const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
   // Lines typed (or pasted) ahead of their question wait in the iterator's queue.
   const lines = prompt[Symbol.asyncIterator]();
+  const ask = async (question: string): Promise<string | null> => {
+    process.stderr.write(`${question}: `);
+    const next = await lines.next();
+    if (next.done) {
+      process.stderr.write('\n');
+      return null; // end of input: what is left stays empty
+    }
+    const answer = String(next.value).trim();
+    return answer && answer !== '.' ? answer : '';
+  };
   process.stderr.write('Enter the fields of your certificate request; "." or Enter leaves a field out.\n');
-  const answered: SubjectFields = { ...fields };
+  const subject: SubjectFields = { ...fields };
+  let answeredSans = sans;
   try {
     for (const { field, prompt: question } of missing) {
-      process.stderr.write(`${question}: `);
-      const next = await lines.next();
-      if (next.done) {
-        process.stderr.write('\n');
-        break; // end of input: the remaining fields stay empty
-      }
-      const answer = String(next.value).trim();
-      if (answer && answer !== '.') answered[field] = answer;
+      const answer = await ask(question);
+      if (answer === null) return { subject, sans: sans ?? [] };
+      if (answer) subject[field] = answer;
+    }
+    if (answeredSans === undefined) {
+      const answer = await ask('Subject Alternative Names, comma-separated (e.g. DNS:localhost,IP:127.0.0.1)');
+      answeredSans = answer ? answer.split(',').map((name) => name.trim()).filter(Boolean) : [];
     }
   } finally {
     prompt.close();
   }
-  return answered;
+  return { subject, sans: answeredSans };
 }
 
 export function registerCertCommands(program: Command, context: CliContext): void {
@@ -102,11 +115,11 @@ export function registerCertCommands(program: Command, context: CliContext): voi
       const keyFile = requireOne(flags.key, flags.id && path.join(CERTS, `${flags.id}_key.pem`), '--key or --id');
       const out = requireOne(flags.out, flags.id && path.join(CERTS, `${flags.id}.csr`), '--out or --id');
       const { country, state, locality, org, unit, cn, email } = flags;
-      const subject = await askMissing({ country, state, locality, org, unit, cn, email });
+      const { subject, sans } = await askMissing({ country, state, locality, org, unit, cn, email }, flags.san);
       if (subject.country !== undefined && !/^[A-Za-z]{2}$/.test(subject.country)) {
         throw socklabError('SOCKLAB_ERR_USAGE', `the country must be a 2-letter code, not "${subject.country}"`);
       }
-      const result = makeCsr({ keyFile, subject, sans: flags.san ?? [], out, force: flags.force === true });
+      const result = makeCsr({ keyFile, subject, sans, out, force: flags.force === true });
       if (context.globals(cmd).json) printJson(result);
       else process.stdout.write(`wrote ${result.file}; send it to the course (the handout names it CAMIPRO.csr)\n`);
     });
@@ -118,7 +131,7 @@ export function registerCertCommands(program: Command, context: CliContext): voi
     .requiredOption('--ca <file>', 'the CA certificate (the course\'s cacert.pem)')
     .option('--key <file>', 'your private key: check that it matches the certificate')
     .option('--host <name>', 'the host name or address clients will connect to')
-    .addHelpText('after', '\nExit 0 when the certificate is good, 1 with every problem named otherwise.\n--json prints {ok, subject, issuer, serial, notBefore, notAfter, keyMatches, problems, warnings}.')
+    .addHelpText('after', '\nExit 0 when the certificate is good, 1 with every problem named otherwise.\n--json prints {ok, subject, issuer, serial, notBefore, notAfter, keyMatches, names, securityLevel2, problems, warnings}.')
     .action(async (flags: VerifyFlags, cmd: Command) => {
       const { verifyCertificate } = await import('../../lib/certs/verify.js');
       const report = verifyCertificate({ certFile: flags.cert, caFile: flags.ca, keyFile: flags.key, host: flags.host });
@@ -131,6 +144,8 @@ export function registerCertCommands(program: Command, context: CliContext): voi
             `serial:     ${report.serial}`,
             `valid:      ${report.notBefore} to ${report.notAfter}`,
             ...(report.keyMatches === null ? [] : [`key:        ${report.keyMatches ? 'matches' : 'does NOT match'}`]),
+            `names:      ${report.names.length > 0 ? report.names.join(', ') : '(none)'}${flags.host ? '' : ' (check one with --host)'}`,
+            `level 2:    ${report.securityLevel2}`,
             ...report.warnings.map((warning) => `warning:    ${warning}`),
             ...report.problems.map((problem) => `problem:    ${problem}`),
             report.ok ? 'OK' : 'NOT OK',

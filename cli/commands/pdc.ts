@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
-import type { PdcResult } from '../../lib/clients/pdc.js';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import type { PdcResult, TlsClientOptions } from '../../lib/clients/pdc.js';
 import { socklabError } from '../../lib/errors.js';
+import { plural } from '../../lib/words.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
 
@@ -16,6 +17,9 @@ interface TlsFlags extends PdcFlags {
   ca?: string;
   servername?: string;
   insecure?: boolean;
+  seclevel?: string;
+  tlsVersion?: '1.2' | '1.3';
+  keylog?: string;
 }
 
 const MEASURES = `
@@ -24,10 +28,15 @@ Prints the messages on stdout (the flood as it arrives) and one summary line on 
 kernel counted them (TCP_INFO tcpi_data_segs_in, Q11 and Q14), bytes and time.`;
 
 function summary(command: string, result: PdcResult): string {
-  const segments = result.segments === null ? `segments unknown (${result.segmentsNote})` : `${result.segments} segments with payload from the server`;
-  const messages = command === 'CMD_floodme' ? '1 flood text' : `${result.messages.length} messages`;
-  const session = result.tls ? `${result.tls.version} ${result.tls.cipher}, server ${result.tls.subject}, ` : '';
-  return `${session}${messages}, ${result.reads} reads, ${segments}, ${result.bytes} bytes, ${result.durationMs} ms\n`;
+  const segments = result.segments === null ? `segments unknown (${result.segmentsNote})` : `${plural(result.segments, 'segment')} with payload from the server`;
+  const messages = command === 'CMD_floodme' ? '1 flood text' : plural(result.messages.length, 'message');
+  const tls = result.tls;
+  const session = tls ? `${tls.version} ${tls.cipher}, server ${tls.subject}, ` : '';
+  const line = `${session}${messages}, ${plural(result.reads, 'read')}, ${segments}, ${plural(result.bytes, 'byte')}, ${result.durationMs} ms\n`;
+  if (!tls) return line;
+  const { toServer, fromServer } = tls.handshakeSegments;
+  const handshake = toServer === null || fromServer === null ? 'segments unknown' : `${plural(toServer, 'segment')} to the server, ${plural(fromServer, 'segment')} from it`;
+  return `${line}handshake: ${handshake}; ${tls.suitesOffered ?? '?'} suites offered; key exchange ${tls.keyExchange}; server key ${tls.serverKey}; records ${tls.recordCipher}, ${tls.recordIntegrity}\n`;
 }
 
 /** Why an exchange that ended normally still did not get a PMU answer (exit 1, after printing what came). */
@@ -38,6 +47,16 @@ function answerProblem(result: PdcResult): string | null {
     return `${bytes} bytes of the answer are not PMU messages ("This is PMU data i"); shown as [unexpected data]`;
   }
   return null;
+}
+
+/** Appends NSS key log lines to `file` (mode 0600: they decrypt the session). */
+function keylogWriter(file: string): (line: Buffer) => void {
+  try {
+    appendFileSync(file, '', { mode: 0o600 });
+  } catch (error) {
+    throw socklabError('SOCKLAB_ERR_USAGE', `cannot write the key log ${file}: ${(error as Error).message}`);
+  }
+  return (line) => appendFileSync(file, line);
 }
 
 function clientOptions(command: Command, what: string, defaultPort: string): Command {
@@ -58,7 +77,7 @@ export function registerPdcCommands(program: Command, context: CliContext): void
     const json = context.globals(cmd).json === true;
     const { runPdc } = await import('../../lib/clients/pdc.js');
     const { resolveProjectPath } = await import('../../lib/paths.js');
-    let tls: { ca?: Buffer; servername?: string; rejectUnauthorized: boolean } | undefined;
+    let tls: TlsClientOptions | undefined;
     if (tlsOptions) {
       if (flags.insecure) process.stderr.write('warning: --insecure: the server certificate is not checked; anyone could be answering\n');
       let ca: Buffer | undefined;
@@ -69,7 +88,14 @@ export function registerPdcCommands(program: Command, context: CliContext): void
           throw socklabError('SOCKLAB_ERR_USAGE', `cannot read the CA certificate ${config.client.tls.ca} (give it with --ca, e.g. the course's cacert.pem)`);
         }
       }
-      tls = { ca, servername: config.client.tls.servername || undefined, rejectUnauthorized: !flags.insecure };
+      tls = {
+        ca,
+        servername: config.client.tls.servername || undefined,
+        rejectUnauthorized: !flags.insecure,
+        securityLevel: flags.seclevel === '1' ? 1 : 2,
+        version: flags.tlsVersion ? (`TLSv${flags.tlsVersion}` as const) : undefined,
+        onKeylog: flags.keylog ? keylogWriter(flags.keylog) : undefined,
+      };
     }
     const target = tlsOptions ? config.client.tls : config.client.pmuTcp;
     const result = await runPdc({
@@ -108,6 +134,9 @@ Examples:
     .option('--ca <file>', 'CA certificate to trust (default client.tls.ca; the course\'s cacert.pem)')
     .option('--servername <name>', 'name the certificate must carry (default client.tls.servername)')
     .option('--insecure', 'do not check the server certificate (warned)')
+    .addOption(new Option('--seclevel <level>', 'OpenSSL security level: 2 refuses a 1024-bit server key, as the grader\'s Python on Debian/Ubuntu does').choices(['1', '2']).default('2'))
+    .addOption(new Option('--tls-version <version>', 'only this TLS version (1.2 shows more of the handshake in clear, Q26–Q29)').choices(['1.2', '1.3']))
+    .option('--keylog <file>', 'append the session keys (NSS key log) for Wireshark: Preferences › Protocols › TLS › (Pre)-Master-Secret log filename')
     .addHelpText(
       'after',
       `${MEASURES} It adds the TLS version, the cipher suite agreed and the server certificate's subject

@@ -23,6 +23,10 @@ export interface VerifyReport {
   notBefore: string;
   notAfter: string;
   keyMatches: boolean | null;
+  /** The names clients can reach it by: its DNS and IP subjectAltNames, or its CN when it has none. */
+  names: string[];
+  /** What a client at OpenSSL security level 2 (Debian's and Ubuntu's Python: the grader's) makes of it. */
+  securityLevel2: string;
   problems: string[];
   warnings: string[];
 }
@@ -38,9 +42,31 @@ function parseCertificate(file: string, what: string): forge.pki.Certificate {
   }
 }
 
-function namesHost(certificate: forge.pki.Certificate, host: string): boolean {
+function subjectAltNames(certificate: forge.pki.Certificate) {
   const extension = certificate.getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | null;
-  const sans = altNamesOf(extension ? [{ name: 'subjectAltName', altNames: extension.altNames ?? [] }] : []);
+  return altNamesOf(extension ? [{ name: 'subjectAltName', altNames: extension.altNames ?? [] }] : []);
+}
+
+/** DNS and IP subjectAltNames; the CN when there are none (RFC 6125 §6.4.4). */
+function namesOf(certificate: forge.pki.Certificate): string[] {
+  const sans = subjectAltNames(certificate)
+    .filter((name) => name.type === 2 || name.type === 7)
+    .map((name) => (name.type === 7 ? name.ip! : name.value!));
+  if (sans.length > 0) return sans;
+  const cn = certificate.subject.getField('CN') as { value?: string } | null;
+  return cn?.value ? [cn.value] : [];
+}
+
+/** A security-level-2 client refuses RSA keys under 2048 bits and SHA-1 (or weaker) signatures. */
+function securityLevel2Verdict(bits: number, sha1: boolean): string {
+  const reasons = [...(bits < 2048 ? [`its ${bits}-bit key (level 2 needs 2048)`] : []), ...(sha1 ? ['its SHA-1 signature'] : [])];
+  return reasons.length === 0
+    ? 'accepted by a client at OpenSSL security level 2 (Debian\'s and Ubuntu\'s Python, the grader\'s)'
+    : `refused by a client at OpenSSL security level 2 (Debian's and Ubuntu's Python, the grader's) for ${reasons.join(' and ')}`;
+}
+
+function namesHost(certificate: forge.pki.Certificate, host: string): boolean {
+  const sans = subjectAltNames(certificate);
   if (net.isIP(host)) return sans.some((name) => name.type === 7 && name.ip === host);
   const matches = (pattern: string) =>
     pattern.toLowerCase() === host.toLowerCase() ||
@@ -103,11 +129,18 @@ export function verifyCertificate(options: VerifyOptions): VerifyReport {
       problems.push(`the key ${options.keyFile} does not match the certificate`);
     }
   }
-  if (options.host && !namesHost(certificate, options.host)) problems.push(`the certificate does not name the host ${options.host}`);
+  const names = namesOf(certificate);
+  if (options.host && !namesHost(certificate, options.host)) {
+    problems.push(`the certificate does not name the host ${options.host}: it is valid for ${names.length > 0 ? names.join(', ') : 'no name at all'}`);
+  }
+  if (subjectAltNames(certificate).length === 0) {
+    warnings.push('no subjectAltName: current clients (Python 3.7 and later, browsers) ignore the CN and match no host name; ask for a SAN in the CSR (socklab cert csr --san DNS:name)');
+  }
 
   const bits = (certificate.publicKey as forge.pki.rsa.PublicKey).n.bitLength();
+  const sha1 = certificate.siginfo.algorithmOid === SHA1_WITH_RSA;
   if (bits < 2048) warnings.push(`${bits}-bit key: ${WEAK_KEY_WARNING}`);
-  if (certificate.siginfo.algorithmOid === SHA1_WITH_RSA) warnings.push('signed with SHA-1, which current clients refuse');
+  if (sha1) warnings.push('signed with SHA-1, which current clients refuse');
 
   return {
     ok: problems.length === 0,
@@ -117,6 +150,8 @@ export function verifyCertificate(options: VerifyOptions): VerifyReport {
     notBefore: certificate.validity.notBefore.toISOString(),
     notAfter: certificate.validity.notAfter.toISOString(),
     keyMatches,
+    names,
+    securityLevel2: securityLevel2Verdict(bits, sha1),
     problems,
     warnings,
   };

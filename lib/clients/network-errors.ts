@@ -24,6 +24,12 @@ export function connectionError(error: NodeJS.ErrnoException, host: string, port
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return socklabError('SOCKLAB_ERR_NETWORK', `the certificate of ${target} is not trusted: ${error.message} (give the CA with --ca, or --insecure to skip the check)`);
     default:
+      if (/key too (weak|small)/i.test(error.message)) {
+        return socklabError(
+          'SOCKLAB_ERR_NETWORK',
+          `the certificate of ${target} has a key too weak for OpenSSL security level 2, which Debian's and Ubuntu's Python (the grader's) use: make a 2048-bit key (socklab cert key), or connect anyway with --seclevel 1`,
+        );
+      }
       return socklabError('SOCKLAB_ERR_NETWORK', `connection to ${target} failed: ${error.message}`);
   }
 }

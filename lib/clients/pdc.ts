@@ -2,7 +2,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { clientHelloProgress, offeredSuites } from '../client-hello.js';
 import { socklabError } from '../errors.js';
+import { closeServer, listen } from '../listen.js';
 import { FLOOD_COMMAND } from '../pmu/command.js';
 import { PmuMessageSplitter, type StreamItem } from '../pmu/splitter.js';
 import { dataSegments, dataSegmentsIn } from '../tcp-info.js';
@@ -23,19 +25,53 @@ export interface PdcOptions {
   /** For CMD_floodme: write the text here as it arrives (with back-pressure) instead of collecting it. */
   floodSink?: Writable;
   /** Speak TLS (handout part 6): the CA to trust, the name to check, or no check at all. */
-  tls?: { ca?: Buffer; servername?: string; rejectUnauthorized: boolean };
+  tls?: TlsClientOptions;
+}
+
+export interface TlsClientOptions {
+  ca?: Buffer;
+  servername?: string;
+  rejectUnauthorized: boolean;
+  /**
+   * OpenSSL security level: 2 as Debian's and Ubuntu's Python (the grader's) use, which refuses
+   * a 1024-bit server key; 1 accepts it.
+   */
+  securityLevel: 1 | 2;
+  /** Only this version (Q26–Q29 are easier to see in TLS 1.2, where more of the handshake is in clear). */
+  version?: 'TLSv1.2' | 'TLSv1.3';
+  /** Each NSS key log line (SSLKEYLOGFILE format), for Wireshark or tshark to decrypt a capture. */
+  onKeylog?: (line: Buffer) => void;
 }
 
 /** What the TLS handshake settled (Q26–Q29). */
 export interface TlsSession {
   version: string | null;
+  /** The suite agreed, OpenSSL's name and the IANA one. */
   cipher: string | null;
-  /** The server certificate's subject. */
+  cipherStandardName: string | null;
+  /** How many suites this client offered in its ClientHello. */
+  suitesOffered: number | null;
+  /** The key exchange's group, e.g. X25519 (ECDHE). */
+  keyExchange: string | null;
+  /** The record protection: the symmetric cipher, and AEAD (no separate MAC) or the MAC. */
+  recordCipher: string | null;
+  recordIntegrity: string | null;
+  /** The server certificate's subject, its key type and size. */
   subject: string | null;
+  serverKey: string | null;
   authorized: boolean;
   authorizationError: string | null;
-  /** Segments with payload each way by the end of the handshake, as the client saw it (Q26). */
+  /** Segments with payload each way from the connection's start to the end of the handshake, client Finished included (Q26). */
   handshakeSegments: { fromServer: number | null; toServer: number | null };
+}
+
+/** "AES-256-GCM" and "AEAD" from a suite name (TLS 1.3 and TLS 1.2, OpenSSL's or IANA's). */
+function recordProtection(standardName: string): { cipher: string; integrity: string } | null {
+  const match = /(AES_(128|256)_(GCM|CCM)|CHACHA20_POLY1305|AES_(128|256)_CBC)(?:_(SHA\d*))?$/.exec(standardName.replace(/^TLS_(ECDHE_\w+_WITH_)?/, ''));
+  if (!match) return null;
+  if (match[1] === 'CHACHA20_POLY1305') return { cipher: 'ChaCha20-Poly1305', integrity: 'AEAD (Poly1305)' };
+  if (match[3]) return { cipher: `AES-${match[2]}-${match[3]}`, integrity: `AEAD (${match[3]})` };
+  return { cipher: `AES-${match[4]}-CBC`, integrity: `HMAC-${match[5]}` };
 }
 
 /** The `pdc` JSON shape of docs/PROTOCOLS.md §Command line, plus what did not parse as a message. */
@@ -56,13 +92,62 @@ export interface PdcResult {
 function describeSession(socket: tls.TLSSocket): TlsSession {
   const subject = socket.getPeerCertificate().subject as Record<string, string> | undefined;
   const handshake = dataSegments(socket);
+  const cipher = socket.getCipher();
+  const protection = cipher ? recordProtection(cipher.standardName) : null;
+  const ephemeral = socket.getEphemeralKeyInfo() as { type?: string; name?: string } | null;
+  const serverKey = socket.getPeerX509Certificate()?.publicKey;
+  const keyDetails = serverKey?.asymmetricKeyDetails;
   return {
     handshakeSegments: { fromServer: handshake.in, toServer: handshake.out },
     version: socket.getProtocol(),
-    cipher: socket.getCipher()?.name ?? null,
+    cipher: cipher?.name ?? null,
+    cipherStandardName: cipher?.standardName ?? null,
+    suitesOffered: null, // counted apart: see suitesOffered()
+    keyExchange: ephemeral?.name ? `${ephemeral.type === 'ECDH' ? 'ECDHE' : ephemeral.type} ${ephemeral.name}` : null,
+    recordCipher: protection?.cipher ?? null,
+    recordIntegrity: protection?.integrity ?? null,
     subject: subject ? Object.entries(subject).map(([key, value]) => `${key}=${value}`).join(', ') : null,
+    serverKey: serverKey ? `${serverKey.asymmetricKeyType?.toUpperCase()} ${keyDetails?.modulusLength ?? keyDetails?.namedCurve ?? ''}`.trim() : null,
     authorized: socket.authorized,
     authorizationError: socket.authorizationError ? String(socket.authorizationError) : null,
+  };
+}
+
+/**
+ * The suites a client with these settings offers: its ClientHello, sent to a listener of our
+ * own on loopback that reads it and hangs up (Node does not list a context's suites).
+ */
+export async function suitesOffered(options: Pick<TlsClientOptions, 'securityLevel' | 'version'>): Promise<number> {
+  const server = net.createServer();
+  const hello = new Promise<Buffer>((resolve, reject) => {
+    server.once('connection', (socket) => {
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        const progress = clientHelloProgress(received);
+        if (progress === 'incomplete') return;
+        socket.destroy();
+        if (progress === 'complete') resolve(received);
+        else reject(new Error('not a ClientHello'));
+      });
+    });
+  });
+  try {
+    const { port } = await listen(server, { host: '127.0.0.1', port: 0 });
+    const client = tls.connect({ host: '127.0.0.1', port, ...tlsSettings(options) });
+    client.on('error', () => undefined);
+    return offeredSuites(await hello).length;
+  } finally {
+    await closeServer(server);
+  }
+}
+
+/** The TLS settings a client with these options connects with. */
+function tlsSettings(options: Pick<TlsClientOptions, 'securityLevel' | 'version'>): tls.ConnectionOptions {
+  return {
+    ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=${options.securityLevel}`,
+    minVersion: options.version ?? 'TLSv1.2',
+    maxVersion: options.version ?? 'TLSv1.3',
   };
 }
 
@@ -141,7 +226,8 @@ function connect(options: PdcOptions, onReady: (session?: TlsSession) => void): 
     // allowHalfOpen: after the server's FIN our side stays open, so TCP_INFO can still be read.
     return net.connect({ host: options.host, port: options.port, family: 4, allowHalfOpen: true }, () => onReady());
   }
-  const { ca, servername, rejectUnauthorized } = options.tls;
+  const settings = options.tls;
+  const { ca, servername, rejectUnauthorized } = settings;
   const socket: tls.TLSSocket = tls.connect(
     {
       host: options.host,
@@ -150,10 +236,12 @@ function connect(options: PdcOptions, onReady: (session?: TlsSession) => void): 
       servername: net.isIP(servername ?? options.host) ? undefined : (servername ?? options.host),
       checkServerIdentity: servername ? (_host, cert) => tls.checkServerIdentity(servername, cert) : undefined,
       rejectUnauthorized,
-      minVersion: 'TLSv1.2',
+      ...tlsSettings(settings),
     },
-    () => onReady(describeSession(socket)),
+    // The client's Finished leaves as the handshake completes: TCP_INFO counts it a turn later.
+    () => setImmediate(() => onReady(describeSession(socket))),
   );
+  if (settings.onKeylog) socket.on('keylog', settings.onKeylog);
   return socket;
 }
 
@@ -162,7 +250,14 @@ function connect(options: PdcOptions, onReady: (session?: TlsSession) => void): 
  * reads until the server closes, counting reads, bytes and the segments with payload the kernel
  * received (Q10, Q11, Q14, Q16). An answer that starts with "ERROR: " fails the exchange.
  */
-export function runPdc(options: PdcOptions): Promise<PdcResult> {
+export async function runPdc(options: PdcOptions): Promise<PdcResult> {
+  const offered = options.tls ? suitesOffered(options.tls) : null;
+  const result = await exchange(options);
+  if (result.tls && offered) result.tls.suitesOffered = await offered;
+  return result;
+}
+
+function exchange(options: PdcOptions): Promise<PdcResult> {
   const startedAt = performance.now();
   return new Promise<PdcResult>((resolve, reject) => {
     let session: TlsSession | undefined;

@@ -16,6 +16,11 @@ export interface PmuStreamOptions extends PmuResponderOptions {
   lingerMs: number;
   /** Write every message and the flood in chunks of at most this many bytes (0: whole), to test clients' splitting. */
   sliceBytes: number;
+  /**
+   * Hand the transport one message at a time (the next once the last is written): over TLS each
+   * message is then its own record, as each `send()` of the handout's server is one SSL_write.
+   */
+  oneWriteAtATime?: boolean;
 }
 
 interface CommandEvents {
@@ -68,7 +73,10 @@ export class PmuStreamHandler {
         if (!parsed.ok) return this.fail(socket, session, parsed.reason, text);
         onCommand();
         const end = (): void => void socket.end(() => this.linger(socket));
-        const sink = this.options.sliceBytes > 0 ? slicedSink(socket, this.options.sliceBytes, end) : { send: (data: string | Buffer) => void socket.write(data), end };
+        const sink =
+          this.options.sliceBytes > 0 || this.options.oneWriteAtATime
+            ? queuedSink(socket, this.options.sliceBytes, end)
+            : { send: (data: string | Buffer) => void socket.write(data), end };
         session.answering(text, respond(parsed.command, sink, this.options));
       },
       fail: (reason) => this.fail(socket, session, reason),
@@ -132,20 +140,20 @@ export class PmuStreamHandler {
 }
 
 /**
- * A sink that writes in slices of at most `sliceBytes`, one a turn of the event loop, Nagle off:
- * each slice leaves as its own segment, so a message is split across segments and reads (the
+ * A sink that hands the socket one write at a time, the next once the last is written. With
+ * `sliceBytes`, each message is cut into slices of at most that many bytes and Nagle is off: each
+ * slice leaves as its own segment, so a message is split across segments and reads (the
  * perturbation of toxiproxy's slicer, for clients that must split the stream themselves).
  */
-function slicedSink(socket: net.Socket, sliceBytes: number, end: () => void): { send(data: string | Buffer): void; end(): void } {
-  socket.setNoDelay(true);
+function queuedSink(socket: net.Socket, sliceBytes: number, end: () => void): { send(data: string | Buffer): void; end(): void } {
+  if (sliceBytes > 0) socket.setNoDelay(true);
   const queue: Array<Buffer | 'end'> = [];
   let writing = false;
   const next = (): void => {
     const item = queue.shift();
     if (item === undefined || socket.destroyed) return void (writing = false);
     if (item === 'end') return end();
-    socket.write(item);
-    setImmediate(next);
+    socket.write(item, () => setImmediate(next));
   };
   const push = (item: Buffer | 'end'): void => {
     queue.push(item);
@@ -157,7 +165,8 @@ function slicedSink(socket: net.Socket, sliceBytes: number, end: () => void): { 
   return {
     send: (data) => {
       const bytes = Buffer.from(data);
-      for (let offset = 0; offset < bytes.length; offset += sliceBytes) push(bytes.subarray(offset, offset + sliceBytes));
+      const size = sliceBytes > 0 ? sliceBytes : bytes.length;
+      for (let offset = 0; offset < bytes.length; offset += size) push(bytes.subarray(offset, offset + size));
     },
     end: () => push('end'),
   };

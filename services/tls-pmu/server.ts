@@ -7,7 +7,7 @@ import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
-import { clientHelloProgress } from './client-hello.js';
+import { clientHelloProgress } from '../../lib/client-hello.js';
 
 /**
  * Beyond a default Node TLS server (docs/PROTOCOLS.md §TLS PMU): TLS 1.2 and 1.3 only; AEAD suites with
@@ -66,7 +66,7 @@ export class TlsPmuServer {
     private readonly options: Readonly<TlsPmuServerOptions>,
     private readonly logger: Logger,
   ) {
-    this.handler = new PmuStreamHandler(options, logger, (socket) => {
+    this.handler = new PmuStreamHandler({ ...options, oneWriteAtATime: true }, logger, (socket) => {
       const secure = socket as tls.TLSSocket;
       return { tlsVersion: secure.getProtocol(), cipher: secure.getCipher()?.name ?? null, resumed: secure.isSessionReused() };
     });

@@ -22,7 +22,7 @@ describe('socklab pdc and socklab ws', () => {
     const run = await runCli(['pdc', 'CMD_short:0', '--port', port]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`${FIVE.join('\n')}\n`);
-    expect(run.stderr).toMatch(/^5 messages, \d+ reads, \d+ segments with payload from the server, 90 bytes, [\d.]+ ms\n$/);
+    expect(run.stderr).toMatch(/^5 messages, (1 read|\d+ reads), (1 segment|\d+ segments) with payload from the server, 90 bytes, [\d.]+ ms\n$/);
   });
 
   it('pdc --json prints the documented shape (docs/PROTOCOLS.md)', async () => {

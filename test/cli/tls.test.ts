@@ -1,20 +1,24 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { floodText } from '../../lib/pmu/flood.js';
 import { CA_CERT, signCsr } from '../../lib/certs/ca.js';
 import { makeCsr } from '../../lib/certs/csr.js';
 import { makeKey } from '../../lib/certs/key.js';
 import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
 import { TlsPmuServer } from '../../services/tls-pmu/server.js';
-import { closeAfter, memoryLogger, pmuTestOptions, runCli, spawnService } from '../helpers.js';
+import { pmuMessage } from '../../lib/pmu/command.js';
+import { closeAfter, memoryLogger, pmuTestOptions, runCli, spawnService, waitFor } from '../helpers.js';
+
+const hasCaptureTools = process.getuid?.() === 0 && ['tcpdump', 'tshark'].every((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0);
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'socklab-tls-cli-'));
 const files = { keyFile: path.join(folder, 'server_key.pem'), certFile: path.join(folder, 'server.cert.pem'), caDir: path.join(folder, 'ca') };
 
-async function server(): Promise<string> {
+async function server(material: { key?: Buffer; cert?: Buffer } = {}): Promise<string> {
   ensureLocalServerCertificate(files);
   const tls = closeAfter(
     new TlsPmuServer(
@@ -28,6 +32,7 @@ async function server(): Promise<string> {
         cert: readFileSync(files.certFile),
         maxConnections: 10,
         handshakeTimeoutMs: 2000,
+        ...material,
       },
       memoryLogger().logger,
     ),
@@ -112,5 +117,68 @@ describe('socklab tls and socklab service tls-pmu', () => {
     expect(run.code).toBe(2);
     expect(run.stdout + run.stderr).toContain('socklab cert key --id CAMIPRO');
     expect(run.stdout + run.stderr).toContain('cannot be read (ENOENT)');
+  });
+
+  it('refuses a 1024-bit server key as the grader\'s Python does (security level 2), saying why; --seclevel 1 connects', async () => {
+    ensureLocalServerCertificate(files);
+    const weakKey = path.join(folder, 'weak2_key.pem');
+    const weakCert = path.join(folder, 'weak2.cert.pem');
+    makeKey({ bits: 1024, out: weakKey, force: true });
+    makeCsr({ keyFile: weakKey, subject: { cn: 'localhost' }, sans: ['DNS:localhost'], out: path.join(folder, 'weak2.csr'), force: true });
+    signCsr({ caDir: files.caDir, csrFile: path.join(folder, 'weak2.csr'), days: 30, out: weakCert, force: true });
+    const port = await server({ key: readFileSync(weakKey), cert: readFileSync(weakCert) });
+    const ca = path.join(files.caDir, CA_CERT);
+    const refused = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `socklab: the certificate of 127.0.0.1:${port} has a key too weak for OpenSSL security level 2, which Debian's and Ubuntu's Python (the grader's) use: make a 2048-bit key (socklab cert key), or connect anyway with --seclevel 1\n`,
+    );
+    const lowered = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--seclevel', '1']);
+    expect(lowered.code).toBe(0);
+    expect(lowered.stdout.split('\n')).toHaveLength(4);
+  });
+
+  it.runIf(hasCaptureTools)('reports the handshake as a capture shows it, for TLS 1.2 and 1.3; its key log decrypts the capture; one TLS record per PMU message', async () => {
+    const port = await server();
+    const ca = path.join(files.caDir, CA_CERT);
+    for (const version of ['1.2', '1.3'] as const) {
+      const capture = path.join(folder, `tls${version}.pcap`);
+      const keylog = path.join(folder, `tls${version}.keys`);
+      const tcpdump = spawn('tcpdump', ['--immediate-mode', '-U', '-i', 'lo', '-nn', '-w', capture, `tcp port ${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      onTestFinished(() => {
+        tcpdump.kill('SIGKILL');
+      });
+      let said = '';
+      tcpdump.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      await waitFor('tcpdump to listen', () => said.includes('listening'));
+      const run = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--tls-version', version, '--keylog', keylog, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const session = (JSON.parse(run.stdout) as { tls: Record<string, unknown> & { handshakeSegments: { toServer: number; fromServer: number } } }).tls;
+      expect(session).toMatchObject({ version: `TLSv${version}`, keyExchange: 'ECDHE X25519', serverKey: 'RSA 2048', recordCipher: 'AES-256-GCM', recordIntegrity: 'AEAD (GCM)' });
+      if (version === '1.3') expect(session.suitesOffered).toBe(3); // TLS 1.3 only: its three suites
+      else expect(session.suitesOffered as number).toBeGreaterThan(3);
+      await waitFor('the whole exchange in the capture', () =>
+        spawnSync('tcpdump', ['-nn', '-r', capture], { encoding: 'utf8' }).stdout.split('\n').some((line) => line.includes(`127.0.0.1.${port} >`) && /Flags \[F/.test(line)),
+      );
+      tcpdump.kill('SIGINT');
+      await new Promise((resolve) => tcpdump.on('exit', resolve));
+      // tshark, with the key log, decrypts every record: the frame that carries the command ends the
+      // handshake; the payload packets each way before it are the handshake's.
+      const frames = spawnSync('tshark', ['-r', capture, '-d', `tcp.port==${port},tls`, '-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.len', '-e', 'data.data'], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .map((line) => {
+          const [source, length, data] = line.split('\t');
+          const records = (data ?? '').split(',').filter(Boolean).map((hex) => Buffer.from(hex.replace(/:/g, ''), 'hex').toString());
+          return { fromServer: source === port, payload: Number(length) > 0, records };
+        })
+        .filter((frame) => frame.payload);
+      const command = frames.findIndex((frame) => !frame.fromServer && frame.records.includes('CMD_short:0'));
+      expect(command).toBeGreaterThan(0);
+      const before = frames.slice(0, command);
+      expect(session.handshakeSegments).toEqual({ toServer: before.filter((frame) => !frame.fromServer).length, fromServer: before.filter((frame) => frame.fromServer).length });
+      // Each PMU message in its own record, decrypted with the key log.
+      expect(frames.filter((frame) => frame.fromServer).flatMap((frame) => frame.records)).toEqual([1, 2, 3].map(pmuMessage));
+    }
   });
 });

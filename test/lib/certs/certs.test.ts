@@ -113,7 +113,7 @@ describe('certificate tooling (node-forge)', () => {
       expect.arrayContaining([
         "the signature does not verify with the CA's key",
         `the key ${otherKey} does not match the certificate`,
-        'the certificate does not name the host example.org',
+        'the certificate does not name the host example.org: it is valid for localhost, 127.0.0.1',
         expect.stringMatching(/^the certificate expired on /),
       ]),
     );
@@ -134,7 +134,7 @@ describe('certificate tooling (node-forge)', () => {
     writeFileSync(oldFile, forge.pki.certificateToPem(old));
     const report = verifyCertificate({ certFile: oldFile, caFile: path.join(ca, CA_CERT), host: 'localhost' });
     expect(report.ok).toBe(true);
-    expect(report.warnings).toEqual([expect.stringMatching(/^the certificate expires in 0 days/), expect.stringContaining('1024-bit key'), 'signed with SHA-1, which current clients refuse']);
+    expect(report.warnings).toEqual([expect.stringMatching(/^the certificate expires in 0 days/), expect.stringMatching(/^no subjectAltName/), expect.stringContaining('1024-bit key'), 'signed with SHA-1, which current clients refuse']);
   });
 
   it('makes the local profile\'s CA and server certificate once', () => {
@@ -167,10 +167,35 @@ describe('certificate tooling (node-forge)', () => {
     const csr = path.join(folder, 'tty.csr');
     // `script` gives the command a pseudo-terminal; the answers are typed ahead on its input.
     const command = `${process.execPath} ${CLI} cert csr --key ${key} --out ${csr}`;
-    const run = spawnSync('script', ['-qec', command, '/dev/null'], { input: 'CH\nVaud\nLausanne\nEPFL\n.\n123456\n\n', encoding: 'utf8' });
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], { input: 'CH\nVaud\nLausanne\nEPFL\n.\n123456\n\nDNS:localhost, IP:127.0.0.1\n', encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Country Name (2 letter code): ');
+    expect(run.stdout).toContain('Subject Alternative Names, comma-separated (e.g. DNS:localhost,IP:127.0.0.1): ');
     expect(openssl(['req', '-in', csr, '-noout', '-subject']).stdout.trim()).toMatch(/^subject=C ?= ?CH, ST ?= ?Vaud, L ?= ?Lausanne, O ?= ?EPFL, CN ?= ?123456$/);
+    expect(openssl(['req', '-in', csr, '-noout', '-text']).stdout).toContain('DNS:localhost, IP Address:127.0.0.1');
+  });
+
+  it('says which names a certificate is valid for, warns when it has no subjectAltName, and gives a security-level-2 client\'s verdict', () => {
+    const folder = dir();
+    const { key, ca } = studentFlow(folder);
+    const noSan = path.join(folder, 'nosan.csr');
+    makeCsr({ keyFile: key, subject: { cn: 'pmu.example' }, sans: [], out: noSan, force: false });
+    const cert = path.join(folder, 'nosan.cert.pem');
+    signCsr({ caDir: ca, csrFile: noSan, days: 30, out: cert, force: false });
+    const report = verifyCertificate({ certFile: cert, caFile: path.join(ca, CA_CERT), keyFile: key });
+    expect(report.ok).toBe(true);
+    expect(report.names).toEqual(['pmu.example']);
+    expect(report.warnings).toEqual([expect.stringMatching(/^no subjectAltName: current clients .* ignore the CN/)]);
+    expect(report.securityLevel2).toBe("accepted by a client at OpenSSL security level 2 (Debian's and Ubuntu's Python, the grader's)");
+    const wrongHost = verifyCertificate({ certFile: cert, caFile: path.join(ca, CA_CERT), host: 'tcpip.example' });
+    expect(wrongHost.problems).toEqual(['the certificate does not name the host tcpip.example: it is valid for pmu.example']);
+
+    const weakKey = path.join(folder, 'weak_key.pem');
+    makeKey({ bits: 1024, out: weakKey, force: false });
+    makeCsr({ keyFile: weakKey, subject: { cn: 'localhost' }, sans: ['DNS:localhost'], out: path.join(folder, 'weak.csr'), force: false });
+    signCsr({ caDir: ca, csrFile: path.join(folder, 'weak.csr'), days: 30, out: path.join(folder, 'weak.cert.pem'), force: false });
+    const weak = verifyCertificate({ certFile: path.join(folder, 'weak.cert.pem'), caFile: path.join(ca, CA_CERT) });
+    expect(weak.securityLevel2).toBe("refused by a client at OpenSSL security level 2 (Debian's and Ubuntu's Python, the grader's) for its 1024-bit key (level 2 needs 2048)");
   });
 
   it('runs as CLI commands with the documented JSON, exit 1 for a bad certificate and 2 for bad input', async () => {

@@ -98,7 +98,7 @@ describe('tls-pmu', () => {
 
   it('answers bad commands with an ERROR line over TLS, as over TCP', async () => {
     const { port } = await startServer();
-    const error = await runPdc({ host: '127.0.0.1', port: Number(port), command: 'CMD_short:-1', timeoutMs: 3000, tls: { ca: readFileSync(caFile), servername: 'localhost', rejectUnauthorized: true } }).catch(
+    const error = await runPdc({ host: '127.0.0.1', port: Number(port), command: 'CMD_short:-1', timeoutMs: 3000, tls: { ca: readFileSync(caFile), servername: 'localhost', rejectUnauthorized: true, securityLevel: 2 } }).catch(
       (caught: Error) => caught,
     );
     expect((error as Error).message).toMatch(/^the server answered: ERROR: interval "-1"/);
@@ -119,7 +119,7 @@ describe('tls-pmu', () => {
         socket.setTimeout(3000, () => socket.destroy());
       });
     for (let batch = 0; batch < 6; batch += 1) await Promise.all(Array.from({ length: 50 }, (_, index) => abuse(batch * 50 + index)));
-    const result = await runPdc({ host: '127.0.0.1', port: Number(port), command: 'CMD_short:0', timeoutMs: 3000, tls: { ca: readFileSync(caFile), servername: 'localhost', rejectUnauthorized: true } });
+    const result = await runPdc({ host: '127.0.0.1', port: Number(port), command: 'CMD_short:0', timeoutMs: 3000, tls: { ca: readFileSync(caFile), servername: 'localhost', rejectUnauthorized: true, securityLevel: 2 } });
     expect(result.messages).toEqual(FIVE);
     expect(result.tls).toMatchObject({ version: 'TLSv1.3', authorized: true, subject: 'O=socklab, CN=localhost' });
     const failures = lines().filter((line) => line.message === 'handshake failed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientHelloProgress } from '../../../services/tls-pmu/client-hello.js';
+import { clientHelloProgress } from '../../lib/client-hello.js';
 
 const record = (length: number, body: number[] = [1]) => Buffer.from([22, 3, 1, length >> 8, length & 0xff, ...body]);
 

@@ -20,3 +20,17 @@ export function clientHelloProgress(bytes: Buffer): ClientHelloProgress {
   if (bytes.length >= 6 && bytes[5] !== CLIENT_HELLO) return 'not-tls';
   return bytes.length >= 5 + length ? 'complete' : 'incomplete';
 }
+
+/**
+ * The cipher suites a whole ClientHello record offers (RFC 8446 §4.1.2: after the handshake
+ * header, legacy_version, random and legacy_session_id comes cipher_suites, 2 bytes each), less
+ * the TLS_EMPTY_RENEGOTIATION_INFO_SCSV signalling value, which is no suite.
+ */
+export function offeredSuites(record: Buffer): number[] {
+  let at = 5 + 4 + 2 + 32; // record header, handshake header, legacy_version, random
+  at += 1 + record[at]!; // legacy_session_id
+  const length = record.readUInt16BE(at);
+  const suites: number[] = [];
+  for (let offset = at + 2; offset < at + 2 + length; offset += 2) suites.push(record.readUInt16BE(offset));
+  return suites.filter((suite) => suite !== 0x00ff);
+}
