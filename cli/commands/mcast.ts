@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { socklabError } from '../../lib/errors.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
+import { plural } from '../../lib/words.js';
 
 interface ListenFlags {
   group?: string[];
@@ -75,7 +76,7 @@ export function registerMcastCommands(program: Command, context: CliContext): vo
       await finished;
       clearTimeout(timer);
       await membership.close();
-      if (!json) process.stderr.write(`${received} datagrams\n`);
+      if (!json) process.stderr.write(`${plural(received, 'datagram')}\n`);
     });
 
   mcast
@@ -127,6 +128,6 @@ export function registerMcastCommands(program: Command, context: CliContext): vo
         await sender.close();
       }
       if (context.globals(cmd).json) printJson({ datagrams, bytes, group, port, iface, ttl });
-      else process.stderr.write(`sent ${datagrams} datagram${datagrams === 1 ? '' : 's'} (${bytes} bytes) to ${group}:${port} via ${iface || 'the default interface'}, TTL ${ttl}\n`);
+      else process.stderr.write(`sent ${plural(datagrams, 'datagram')} (${plural(bytes, 'byte')}) to ${group}:${port} via ${iface || 'the default interface'}, TTL ${ttl}\n`);
     });
 }

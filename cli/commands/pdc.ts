@@ -20,6 +20,7 @@ interface TlsFlags extends PdcFlags {
   seclevel?: string;
   tlsVersion?: '1.2' | '1.3';
   keylog?: string;
+  grader?: boolean;
 }
 
 const MEASURES = `
@@ -61,7 +62,7 @@ function keylogWriter(file: string): (line: Buffer) => void {
 
 function clientOptions(command: Command, what: string, defaultPort: string): Command {
   return command
-    .argument('<command>', 'CMD_short:d (d seconds between two sends) or CMD_floodme')
+    .argument('<command>', 'CMD_short:d (n messages d seconds apart; n is random, 5 to 15 on the emulator as on the course server) or CMD_floodme')
     .addOption(formatOption('--host <host>', `${what} host (default: the profile's)`, 'host'))
     .addOption(formatOption('--port <port>', `${what} port (default: ${defaultPort})`, 'tcp-port'))
     .addOption(formatOption('--timeout <seconds>', 'give up when the server sends nothing for this long', 'seconds'))
@@ -98,6 +99,15 @@ export function registerPdcCommands(program: Command, context: CliContext): void
       };
     }
     const target = tlsOptions ? config.client.tls : config.client.pmuTcp;
+    if (tlsOptions && flags.grader) {
+      const { runGrader } = await import('../../lib/clients/grader.js');
+      const graded = await runGrader({ host: target.host, port: target.port, ca: resolveProjectPath(config.client.tls.ca), command, servername: config.client.tls.servername || target.host });
+      if (json) return printJson(graded);
+      for (const message of graded.messages) process.stdout.write(`${message}\n`);
+      process.stderr.write(`${graded.summary}\n`);
+      if (!graded.asWritten.ok) throw socklabError('SOCKLAB_ERR_NETWORK', `the handout's grader could not connect: ${graded.asWritten.error}`);
+      return;
+    }
     const result = await runPdc({
       host: target.host,
       port: target.port,
@@ -136,6 +146,7 @@ Examples:
     .option('--insecure', 'do not check the server certificate (warned)')
     .addOption(new Option('--seclevel <level>', 'OpenSSL security level: 2 refuses a 1024-bit server key, as the grader\'s Python on Debian/Ubuntu does').choices(['1', '2']).default('2'))
     .addOption(new Option('--tls-version <version>', 'only this TLS version (1.2 shows more of the handshake in clear, Q26–Q29)').choices(['1.2', '1.3']))
+    .option('--grader', 'connect exactly as the handout\'s grader does: Python, SSLContext(PROTOCOL_SSLv23) with the CA; also says whether a verifying grader accepts the server')
     .option('--keylog <file>', 'append the session keys (NSS key log) for Wireshark: Preferences › Protocols › TLS › (Pre)-Master-Secret log filename')
     .addHelpText(
       'after',

@@ -4,6 +4,7 @@ import { socklabError } from '../../lib/errors.js';
 import type { ResetSummary } from '../../lib/reset-stats.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
+import { localIso, plural } from '../../lib/words.js';
 
 interface ResetFlags {
   host?: string[];
@@ -16,10 +17,10 @@ interface ResetFlags {
 }
 
 function describeRun(outcome: ResetOutcome): string {
-  const rounds = `${outcome.rounds} round${outcome.rounds === 1 ? '' : 's'} (${outcome.packets} packets)`;
+  const rounds = `${plural(outcome.rounds, 'round')} (${plural(outcome.packets, 'packet')})`;
   return outcome.acknowledged
-    ? `OFFSET=${outcome.offset} via ${outcome.family} (${outcome.address}) at ${outcome.at} after ${rounds}`
-    : `no OFFSET after ${rounds}, gave up at ${outcome.at}`;
+    ? `OFFSET=${outcome.offset} via ${outcome.family} (${outcome.address}) at ${outcome.at} (local ${localIso(outcome.at)}) after ${rounds}`
+    : `no OFFSET after ${rounds}, gave up at ${outcome.at} (local ${localIso(outcome.at)})`;
 }
 
 function describeSummary(summary: ResetSummary): string {
@@ -30,7 +31,7 @@ function describeSummary(summary: ResetSummary): string {
   const unanswered = summary.runs - summary.acknowledged;
   return [
     '',
-    `${summary.runs} runs${unanswered ? ` (${unanswered} without an answer)` : ''}: mean ${summary.meanRounds} rounds, ${summary.meanPackets} packets per run`,
+    `${plural(summary.runs, 'run')}${unanswered ? ` (${unanswered} without an answer)` : ''}: mean ${summary.meanRounds} rounds, ${summary.meanPackets} packets per run`,
     '  rounds  runs',
     ...bars,
     `loss probability p̂ = 1 − answered rounds / rounds = ${summary.lossProbability} (95% CI ${summary.ci95[0]}–${summary.ci95[1]}, geometric model)`,
@@ -113,7 +114,7 @@ Examples:
       const failed = outcomes.filter((outcome) => !outcome.acknowledged).length;
       if (json) {
         printJson({
-          runs: outcomes.map(({ offset, family, address, at, rounds, packets }) => ({ offset, family, address, at, rounds, packets })),
+          runs: outcomes.map(({ offset, family, address, at, rounds, packets }) => ({ offset, family, address, at, atLocal: localIso(at), rounds, packets })),
           summary,
         });
       } else if (flags.runs > 1) {
@@ -122,7 +123,7 @@ Examples:
       if (failed > 0) {
         throw socklabError(
           'SOCKLAB_ERR_TIMEOUT',
-          `${failed === 1 && flags.runs === 1 ? 'no' : `${failed} of ${flags.runs} runs got no`} acknowledgement within ${prober.maxRounds} rounds from ${targets.map((target) => target.address).join(', ')} port ${prober.port}`,
+          `${failed === 1 && flags.runs === 1 ? 'no' : `${failed} of ${flags.runs} runs got no`} acknowledgement within ${plural(prober.maxRounds, 'round')} from ${targets.map((target) => target.address).join(', ')} port ${prober.port}`,
         );
       }
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { plural } from '../../lib/words.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
 
@@ -10,7 +11,7 @@ interface WsFlags {
 export function registerWsCommand(program: Command, context: CliContext): void {
   program
     .command('ws')
-    .argument('<command>', 'CMD_short:d or CMD_floodme, sent as one text message')
+    .argument('<command>', 'CMD_short:d (n messages, n random: 5 to 15 on the emulator as on the course server) or CMD_floodme, sent as one text message')
     .description('part 5: send a command to the PMU over WebSocket and print every message on its own line')
     .addOption(formatOption('--url <url>', 'WebSocket URL (default: the profile\'s client.pmuWs.url)', 'ws-url'))
     .addOption(formatOption('--timeout <seconds>', 'give up when the server sends nothing for this long', 'seconds'))
@@ -35,12 +36,13 @@ Examples:
         url: client.pmuWs.url,
         command,
         timeoutMs: client.timeoutSeconds * 1000,
-        onMessage: json ? undefined : (text) => process.stdout.write(`${text}\n`),
+        // A message a line (on_message); the flood as it came, so that `> flood.txt` holds the server's text.
+        onMessage: json ? undefined : (text) => process.stdout.write(command === 'CMD_floodme' ? text : `${text}\n`),
       });
       if (json) return printJson(result);
-      const segments = result.segments === null ? `segments unknown (${result.segmentsNote})` : `${result.segments} segments with payload from the server`;
+      const segments = result.segments === null ? `segments unknown (${result.segmentsNote})` : `${plural(result.segments, 'segment')} with payload from the server`;
       process.stderr.write(
-        `${result.events} message events, ${result.bytes} bytes, ${segments}, closed with ${result.close.code}, ${result.durationMs} ms\n`,
+        `${plural(result.events, 'message event')}, ${plural(result.bytes, 'byte')}, ${segments}, closed with ${result.close.code}, ${result.durationMs} ms\n`,
       );
     });
 }

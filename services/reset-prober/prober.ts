@@ -5,6 +5,7 @@ import { describeError, socklabError, type SocklabError } from '../../lib/errors
 import { once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { everyInterval, type Schedule } from '../../lib/scheduler.js';
+import { localIso } from '../../lib/words.js';
 import { STORE_RETRY, StoreWriter, type StoreWriterCounters } from '../../lib/store-writer.js';
 import type { LastAnswer, ProbeRecord, ProberRow, ProberStore } from './store.js';
 
@@ -117,6 +118,7 @@ export class ResetProber {
     // The line a student reads in `npx pm2 logs reset-prober` (Q17).
     this.logger.info('probe', {
       at: record.at,
+      atLocal: localIso(record.at), // the course server switches family by local hour (Q17)
       family: record.family,
       acknowledged: record.acknowledged,
       address: record.address,

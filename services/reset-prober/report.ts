@@ -1,6 +1,7 @@
 import { FAMILIES, type Family } from '../../lib/address.js';
 import { type ResetSummary, summarize } from '../../lib/reset-stats.js';
 import type { ProberHistory, SwitchRecord } from './store.js';
+import { localIso, plural } from '../../lib/words.js';
 
 /** Availability of the RESET server by hour of day, from the reset-prober's store (Q17, Q18). */
 
@@ -65,7 +66,7 @@ const cell = (tally: Tally) => `${tally.answered}/${tally.probed} ${percent(tall
 
 export function reportText(report: ProberReport): string {
   const lines = [
-    `RESET server availability by hour of day (local time), ${report.probes} probes from ${report.from ?? '—'} to ${report.to ?? '—'}`,
+    `RESET server availability by hour of day (local time, UTC${localIso(report.from ?? Date.now()).slice(-6)}), ${plural(report.probes, 'probe')} from ${report.from ?? '—'} to ${report.to ?? '—'}`,
     '',
     'hour   IPv4 answered   IPv6 answered   server on',
     ...report.hours.map((row) => `${String(row.hour).padStart(2, '0')}:00  ${cell(row.IPv4)}  ${cell(row.IPv6)}  ${row.serverOn ?? '—'}`),
@@ -73,9 +74,9 @@ export function reportText(report: ProberReport): string {
     report.switches.length === 0 ? 'No change of family seen.' : 'Changes of the family the server answers on:',
     ...report.switches.map((change) => `  ${change.from} → ${change.to} between ${change.after} and ${change.before}`),
     '',
-    `Loss estimate from ${report.loss.runs} answered probes: mean ${report.loss.meanRounds} rounds, p̂ = ${report.loss.lossProbability} (95% CI ${report.loss.ci95[0]}–${report.loss.ci95[1]})`,
+    `Loss estimate from ${plural(report.loss.runs, 'answered probe')}: mean ${report.loss.meanRounds} rounds, p̂ = ${report.loss.lossProbability} (95% CI ${report.loss.ci95[0]}–${report.loss.ci95[1]})`,
   ];
-  if (report.notProbed > 0) lines.push(`${report.notProbed} probes could not be made (name resolution or no address of the family).`);
+  if (report.notProbed > 0) lines.push(`${plural(report.notProbed, 'probe')} could not be made (name resolution or no address of the family).`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -90,6 +90,9 @@ describe('socklab pdc and socklab ws', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).toBe(`${FIVE.join('\n')}\n`);
     expect(plain.stderr).toMatch(/^5 message events, 90 bytes, \d+ segments with payload from the server, closed with 1000, /);
+    const flood = await runCli(['ws', 'CMD_floodme', '--url', url]);
+    expect(flood.stdout).toBe(FLOOD.toString()); // as the server sent it: no newline added
+    expect(flood.stderr).toMatch(/^1 message event, /);
     const json = await runCli(['ws', 'CMD_floodme', '--url', url, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ transport: 'ws', events: 1, bytes: FLOOD.length, close: { code: 1000 } });
     const refused = await runCli(['ws', 'HELLO', '--url', url]);

@@ -26,7 +26,7 @@ describe('socklab reset', () => {
     const port = await emulator('IPv6');
     const run = await runCli(['reset', '--host', '127.0.0.1', '--host', '::1', '--port', port, '--timeout', '0.1']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^OFFSET=\d+ via IPv6 \(::1\) at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z after (\d+) rounds? \((\d+) packets\)\n$/);
+    expect(run.stdout).toMatch(/^OFFSET=\d+ via IPv6 \(::1\) at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(local \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d\) after (\d+) rounds? \((\d+) packets?\)\n$/);
     const [, rounds, packets] = /after (\d+) rounds? \((\d+) packets\)/.exec(run.stdout)!;
     expect(Number(packets)).toBe(Number(rounds) * 2);
   });
@@ -41,7 +41,7 @@ describe('socklab reset', () => {
     };
     expect(result.runs).toHaveLength(30);
     for (const entry of result.runs) {
-      expect(Object.keys(entry).sort()).toEqual(['address', 'at', 'family', 'offset', 'packets', 'rounds']);
+      expect(Object.keys(entry).sort()).toEqual(['address', 'at', 'atLocal', 'family', 'offset', 'packets', 'rounds']);
       expect(entry).toMatchObject({ family: 'IPv4', address: '127.0.0.1' });
       expect(entry.packets).toBe(entry.rounds * 2);
     }

@@ -119,6 +119,22 @@ describe('socklab tls and socklab service tls-pmu', () => {
     expect(run.stdout + run.stderr).toContain('cannot be read (ENOENT)');
   });
 
+  it('--grader connects as the handout\'s Python grader does, and says when a verifying grader would refuse the server', async () => {
+    const port = await server();
+    const ca = path.join(files.caDir, CA_CERT);
+    const good = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--grader']);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toBe(`${[1, 2, 3].map(pmuMessage).join('\n')}\n`);
+    expect(good.stderr).toMatch(/^grader as the handout writes it \(SSLContext\(PROTOCOL_SSLv23\), verifies nothing\): TLSv1\.3 TLS_AES_256_GCM_SHA384, 3 messages\na verifying grader \(CERT_REQUIRED, check_hostname localhost\): accepts the server\n/);
+    // The certificate names localhost, not pmu.example: the handout's context does not notice, a verifying one does.
+    const misnamed = JSON.parse((await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--servername', 'pmu.example', '--grader', '--json'])).stdout) as {
+      asWritten: { ok: boolean };
+      verifying: { ok: boolean; error: string };
+    };
+    expect(misnamed.asWritten.ok).toBe(true);
+    expect(misnamed.verifying).toMatchObject({ ok: false, error: expect.stringMatching(/certificate verify failed: Hostname mismatch|doesn't match/) });
+  });
+
   it('refuses a 1024-bit server key as the grader\'s Python does (security level 2), saying why; --seclevel 1 connects', async () => {
     ensureLocalServerCertificate(files);
     const weakKey = path.join(folder, 'weak2_key.pem');

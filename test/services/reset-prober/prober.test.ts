@@ -56,6 +56,8 @@ describe('reset-prober', () => {
     for (const line of probeLines) {
       expect(line.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       expect(['IPv4', 'IPv6']).toContain(line.family);
+      expect(new Date(String(line.atLocal)).getTime()).toBe(new Date(String(line.at)).getTime()); // the same instant, in local time (Q17)
+      expect(line.atLocal).toMatch(/[+-]\d\d:\d\d$/);
     }
     expect(probeLines.filter((line) => line.acknowledged).map((line) => line.family)).toEqual(['IPv4', 'IPv6']);
     expect(lines().find((line) => line.message === 'family switch')).toMatchObject({ from: 'IPv4', to: 'IPv6' });

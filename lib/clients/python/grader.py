@@ -1,0 +1,36 @@
+# The handout's part 6 grader, as it connects: a Python SSLContext(PROTOCOL_SSLv23) loading the
+# course CA. As written, such a context verifies nothing (verify_mode CERT_NONE, check_hostname
+# off): the same exchange is also made with verification on, as a stricter grader would.
+# Arguments: HOST PORT CA_FILE COMMAND SERVER_NAME. Prints one JSON object.
+import json
+import socket
+import ssl
+import sys
+import warnings
+
+warnings.simplefilter('ignore', DeprecationWarning)  # PROTOCOL_SSLv23 is deprecated; the handout uses it
+host, port, ca, command, server_name = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+
+
+def exchange(verifying):
+    context = ssl.SSLContext(ssl.PROTOCOL_SSLv23)
+    context.load_verify_locations(ca)
+    if verifying:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.check_hostname = True
+    try:
+        with socket.create_connection((host, port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname=server_name) as secure:
+                secure.sendall(command.encode())
+                data = b''
+                while True:
+                    chunk = secure.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                return {'ok': True, 'version': secure.version(), 'cipher': secure.cipher()[0], 'data': data.decode('utf-8', 'replace')}
+    except (OSError, ssl.SSLError) as error:
+        return {'ok': False, 'error': str(error)}
+
+
+print(json.dumps({'asWritten': exchange(False), 'verifying': exchange(True), 'openssl': ssl.OPENSSL_VERSION}))
