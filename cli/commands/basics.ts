@@ -55,8 +55,9 @@ export function registerBasicsCommands(program: Command): void {
         else process.stdout.write(`Received data:  ${text}\nFrom Address:  ${pythonAddress(datagram.address, datagram.port)}\n`);
         if (flags.count !== undefined && received >= flags.count) done();
       });
+      const interrupted = untilInterrupted(); // before saying so: whoever reads the line may press Ctrl-C at once
       process.stderr.write(`listening on UDP port ${listener.port}; Ctrl-C to stop\n`);
-      await Promise.race([counted, untilInterrupted()]);
+      await Promise.race([counted, interrupted]);
       await listener.close();
     });
 
@@ -84,8 +85,9 @@ server restarts at once after Ctrl-C even while old connections sit in TIME_WAIT
         },
       );
       const address = await server.listen();
+      const interrupted = untilInterrupted(); // before saying so: whoever reads the line may press Ctrl-C at once
       process.stderr.write(`listening on ${address.address} port ${address.port}; Ctrl-C to stop\n`);
-      await untilInterrupted();
+      await interrupted;
       await server.close();
     });
 
@@ -107,10 +109,11 @@ server restarts at once after Ctrl-C even while old connections sit in TIME_WAIT
       });
       if (json) printJson({ sent: flags.message, received, reads });
       if (flags.hold) {
+        const interrupted = untilInterrupted(); // before saying so: whoever reads the line may press Ctrl-C at once
         process.stderr.write(
           `holding the connection from ${socket.localAddress} port ${socket.localPort} to ${socket.remoteAddress} port ${socket.remotePort}; Ctrl-C to close\n`,
         );
-        await untilInterrupted();
+        await interrupted;
       }
       socket.end();
     });

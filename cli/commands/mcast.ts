@@ -69,10 +69,11 @@ export function registerMcastCommands(program: Command, context: CliContext): vo
         }
         if (flags.count !== undefined && received >= flags.count) finish();
       });
-      process.stderr.write(`joined ${groups.join(', ')} on port ${membership.port} via ${config.client.tv.iface || 'the default interface'}; Ctrl-C to stop\n`);
-      const timer = flags.duration !== undefined ? setTimeout(finish, flags.duration * 1000) : undefined;
+      // Stop signals are taken before the line that says we listen: its reader may stop us at once.
       process.once('SIGINT', finish);
       process.once('SIGTERM', finish);
+      process.stderr.write(`joined ${groups.join(', ')} on port ${membership.port} via ${config.client.tv.iface || 'the default interface'}; Ctrl-C to stop\n`);
+      const timer = flags.duration !== undefined ? setTimeout(finish, flags.duration * 1000) : undefined;
       await finished;
       clearTimeout(timer);
       await membership.close();
