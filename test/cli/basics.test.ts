@@ -62,6 +62,14 @@ describe('part 1: codes A, B, C and D', () => {
     await waitFor('the server to see the close', () => server.stdout().includes('No more data from'));
   });
 
+  it('echo serve --read-size N reads N bytes at a time (Q6)', async () => {
+    const server = await start(['echo', 'serve', '--port', '0', '--read-size', '8']);
+    const client = await runCli(['echo', 'send', '--port', server.port, '--message', 'sixteen bytes!!!']);
+    expect(client.code).toBe(0);
+    await waitFor('the server to see the close', () => server.stdout().includes('No more data'));
+    expect(server.stdout()).toMatch(/^received: sixteen \nreceived: bytes!!!\nreceived: \nNo more data from /);
+  });
+
   it('speaks IPv6 with --ipv6', async () => {
     const server = await start(['echo', 'serve', '--ipv6', '--port', '0']);
     const client = await runCli(['echo', 'send', '--ipv6', '--port', server.port, '--message', 'over six']);
