@@ -15,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'tls-soak': () => import('./tls-soak.js'),
   'cert-key': () => import('./cert-key.js'),
   'campus-startup': () => import('./campus-startup.js'),
+  'prober-report-year': () => import('./prober-report-year.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

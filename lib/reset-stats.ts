@@ -39,17 +39,34 @@ export function wilsonInterval(successes: number, trials: number, z = Z95): [num
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 
 export function summarize(runs: readonly RunRounds[]): ResetSummary {
-  const trials = runs.reduce((total, run) => total + run.rounds, 0);
-  const acknowledged = runs.filter((run) => run.acknowledged);
   const histogram: Record<string, number> = {};
-  for (const run of acknowledged) histogram[run.rounds] = (histogram[run.rounds] ?? 0) + 1;
-  const [answeredLow, answeredHigh] = wilsonInterval(acknowledged.length, trials);
-  return {
+  for (const run of runs) if (run.acknowledged) histogram[run.rounds] = (histogram[run.rounds] ?? 0) + 1;
+  return fromTotals({
     runs: runs.length,
-    acknowledged: acknowledged.length,
-    meanRounds: runs.length ? round4(trials / runs.length) : 0,
-    meanPackets: runs.length ? round4(runs.reduce((total, run) => total + run.packets, 0) / runs.length) : 0,
-    lossProbability: trials ? round4(1 - acknowledged.length / trials) : 0,
+    acknowledged: runs.filter((run) => run.acknowledged).length,
+    trials: runs.reduce((total, run) => total + run.rounds, 0),
+    packets: runs.reduce((total, run) => total + run.packets, 0),
+    histogram,
+  });
+}
+
+/** The same summary from answered runs counted by the rounds they needed (a store's histogram), however many. */
+export function summarizeAnswered(byRounds: ReadonlyArray<{ rounds: number; runs: number }>): ResetSummary {
+  const histogram: Record<string, number> = {};
+  for (const { rounds, runs } of byRounds) histogram[rounds] = runs;
+  const runs = byRounds.reduce((total, entry) => total + entry.runs, 0);
+  return fromTotals({ runs, acknowledged: runs, trials: byRounds.reduce((total, entry) => total + entry.rounds * entry.runs, 0), packets: 0, histogram });
+}
+
+function fromTotals(totals: { runs: number; acknowledged: number; trials: number; packets: number; histogram: Record<string, number> }): ResetSummary {
+  const { runs, acknowledged, trials, packets, histogram } = totals;
+  const [answeredLow, answeredHigh] = wilsonInterval(acknowledged, trials);
+  return {
+    runs,
+    acknowledged,
+    meanRounds: runs ? round4(trials / runs) : 0,
+    meanPackets: runs ? round4(packets / runs) : 0,
+    lossProbability: trials ? round4(1 - acknowledged / trials) : 0,
     ci95: [round4(1 - answeredHigh), round4(1 - answeredLow)],
     histogram,
   };

@@ -22,12 +22,12 @@ export function registerProberCommands(program: Command, context: CliContext): v
     .action(async (flags: ReportFlags, cmd: Command) => {
       const loaded = await context.config(cmd, { 'prober.db': flags.db });
       const { resolveProjectPath } = await import('../../lib/paths.js');
-      const { readProberHistory } = await import('../../services/reset-prober/store.js');
+      const { readProberSummary } = await import('../../services/reset-prober/store.js');
       const report = await import('../../services/reset-prober/report.js');
       const { describeError, socklabError } = await import('../../lib/errors.js');
       const file = resolveProjectPath(loaded.config.prober.db);
       if (!existsSync(file)) throw socklabError('SOCKLAB_ERR_USAGE', `no prober store at ${file} (is the reset-prober running? npm start)`);
-      const built = report.buildReport(readProberHistory(file));
+      const built = report.buildReport(readProberSummary(file));
       const write = (output: string, text: string): void => {
         try {
           writeFileSync(output, text);

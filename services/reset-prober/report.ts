@@ -1,6 +1,6 @@
 import { FAMILIES, type Family } from '../../lib/address.js';
-import { type ResetSummary, summarize } from '../../lib/reset-stats.js';
-import type { ProberHistory, SwitchRecord } from './store.js';
+import { type ResetSummary, summarizeAnswered } from '../../lib/reset-stats.js';
+import type { ProberSummary, SwitchRecord } from './store.js';
 import { localIso, plural } from '../../lib/words.js';
 
 /** Availability of the RESET server by hour of day, from the reset-prober's store (Q17, Q18). */
@@ -11,7 +11,7 @@ export interface Tally {
 }
 
 export interface HourRow {
-  /** Local hour of day, 0–23, on the machine that makes the report. */
+  /** Local hour of day, 0–23, on the prober's machine. */
   hour: number;
   IPv4: Tally;
   IPv6: Tally;
@@ -37,27 +37,17 @@ function serverOn(row: Omit<HourRow, 'serverOn'>): HourRow['serverOn'] {
   return up.length === 2 ? 'both' : (up[0] ?? 'none');
 }
 
-export function buildReport(history: ProberHistory): ProberReport {
+export function buildReport(summary: ProberSummary): ProberReport {
   const hours = Array.from({ length: 24 }, (_, hour) => ({ hour, IPv4: { answered: 0, probed: 0 }, IPv6: { answered: 0, probed: 0 } }));
-  let notProbed = 0;
-  for (const probe of history.probes) {
-    if (probe.rounds === 0) {
-      notProbed += 1;
-      continue;
-    }
-    const tally = hours[new Date(probe.at).getHours()]![probe.family];
-    tally.probed += 1;
-    if (probe.acknowledged) tally.answered += 1;
-  }
-  const answered = history.probes.filter((probe) => probe.acknowledged);
+  for (const { hour, family, probed, answered } of summary.hours) hours[hour]![family] = { answered, probed };
   return {
-    from: history.probes[0]?.at ?? null,
-    to: history.probes.at(-1)?.at ?? null,
-    probes: history.probes.length,
-    notProbed,
+    from: summary.from,
+    to: summary.to,
+    probes: summary.probes,
+    notProbed: summary.notProbed,
     hours: hours.map((row) => ({ ...row, serverOn: serverOn(row) })),
-    switches: history.switches,
-    loss: summarize(answered.map((probe) => ({ rounds: probe.rounds, packets: 0, acknowledged: true }))),
+    switches: summary.switches,
+    loss: summarizeAnswered(summary.answeredRounds.map(({ rounds, probes }) => ({ rounds, runs: probes }))),
   };
 }
 

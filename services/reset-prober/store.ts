@@ -1,11 +1,12 @@
 import type { Family } from '../../lib/address.js';
+import { socklabError } from '../../lib/errors.js';
 import { type Database, openStore, openStoreReadOnly } from '../../lib/sqlite.js';
 
 /**
  * The reset-prober's store (SQLite, WAL). Stable schema, versioned by PRAGMA user_version:
  * readers such as `socklab prober report` (and the planned dashboard) rely on it.
  */
-const MIGRATIONS = [
+export const PROBER_MIGRATIONS = [
   `CREATE TABLE probes (
      id INTEGER PRIMARY KEY,
      at TEXT NOT NULL,              -- start of the probe, ISO-8601 UTC
@@ -28,6 +29,35 @@ const MIGRATIONS = [
      after TEXT NOT NULL,           -- the change happened after this probe (last seen on from_family)...
      before TEXT NOT NULL           -- ...and before this one
    );`,
+  // Hourly buckets, kept by triggers as probes are stored, so that reports and the dashboard
+  // read a few rows per day instead of every probe (a year is a million probes). Hours are local
+  // time on the prober's machine; existing probes are counted in once, here.
+  `CREATE TABLE hours (
+     day TEXT NOT NULL,                 -- local date of the probe, YYYY-MM-DD
+     hour INTEGER NOT NULL,             -- local hour of day, 0-23
+     family TEXT NOT NULL,
+     probed INTEGER NOT NULL,           -- probes made (rounds > 0)
+     answered INTEGER NOT NULL,
+     not_probed INTEGER NOT NULL,       -- the family could not be probed (DNS, no address)
+     answered_rounds INTEGER NOT NULL,  -- rounds of the answered probes, summed (loss estimate)
+     PRIMARY KEY (day, hour, family)
+   ) WITHOUT ROWID;
+   INSERT INTO hours
+     SELECT date(at, 'localtime'), CAST(strftime('%H', at, 'localtime') AS INTEGER), family,
+            sum(rounds > 0), sum(acknowledged), sum(rounds = 0), sum(CASE WHEN acknowledged THEN rounds ELSE 0 END)
+     FROM probes GROUP BY 1, 2, 3;
+   CREATE TABLE answered_rounds (rounds INTEGER PRIMARY KEY, probes INTEGER NOT NULL);
+   INSERT INTO answered_rounds SELECT rounds, count(*) FROM probes WHERE acknowledged = 1 GROUP BY rounds;
+   CREATE TRIGGER probes_hours AFTER INSERT ON probes BEGIN
+     INSERT INTO hours (day, hour, family, probed, answered, not_probed, answered_rounds)
+       VALUES (date(NEW.at, 'localtime'), CAST(strftime('%H', NEW.at, 'localtime') AS INTEGER), NEW.family,
+               NEW.rounds > 0, NEW.acknowledged, NEW.rounds = 0, CASE WHEN NEW.acknowledged THEN NEW.rounds ELSE 0 END)
+       ON CONFLICT (day, hour, family) DO UPDATE SET
+         probed = probed + excluded.probed, answered = answered + excluded.answered,
+         not_probed = not_probed + excluded.not_probed, answered_rounds = answered_rounds + excluded.answered_rounds;
+     INSERT INTO answered_rounds (rounds, probes) SELECT NEW.rounds, 1 WHERE NEW.acknowledged
+       ON CONFLICT (rounds) DO UPDATE SET probes = probes + 1;
+   END;`,
 ];
 
 export interface ProbeRecord {
@@ -67,7 +97,7 @@ export class ProberStore {
   private readonly insertRows: (rows: readonly ProberRow[]) => void;
 
   constructor(readonly file: string) {
-    this.db = openStore(file, MIGRATIONS);
+    this.db = openStore(file, PROBER_MIGRATIONS);
     this.insertProbe = this.db.prepare(
       `INSERT INTO probes (at, family, targets, acknowledged, address, offset, rounds, packets, rtt_ms, error)
        VALUES (@at, @family, @targets, @acknowledged, @address, @offset, @rounds, @packets, @rttMs, @error)`,
@@ -104,25 +134,44 @@ export class ProberStore {
   }
 }
 
-export interface ProbeRow {
-  at: string;
+/** One hour of day, one family: probes made and answered. */
+export interface HourTally {
+  hour: number;
   family: Family;
-  acknowledged: number;
-  rounds: number;
-  error: string | null;
+  probed: number;
+  answered: number;
 }
 
-export interface ProberHistory {
-  probes: ProbeRow[];
+/** What `socklab prober report` needs, aggregated in SQL: memory stays flat whatever the store's size. */
+export interface ProberSummary {
+  from: string | null;
+  to: string | null;
+  probes: number;
+  notProbed: number;
+  hours: HourTally[];
+  /** Answered probes by the rounds they needed (the loss estimate's histogram). */
+  answeredRounds: Array<{ rounds: number; probes: number }>;
   switches: SwitchRecord[];
 }
 
-/** Everything `socklab prober report` needs, read without disturbing the running prober. */
-export function readProberHistory(file: string): ProberHistory {
+/** Reads the store's hourly buckets, read-only, without disturbing the running prober. */
+export function readProberSummary(file: string): ProberSummary {
   const db = openStoreReadOnly(file);
   try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < PROBER_MIGRATIONS.length) {
+      throw socklabError('SOCKLAB_ERR_STORE', `${file} has schema version ${version}, this socklab reads ${PROBER_MIGRATIONS.length}: start the reset-prober once (npm start) to bring it up to date`);
+    }
+    const range = db.prepare('SELECT min(at) AS "from", max(at) AS "to" FROM probes').get() as { from: string | null; to: string | null };
+    const totals = db.prepare('SELECT coalesce(sum(probed + not_probed), 0) AS probes, coalesce(sum(not_probed), 0) AS notProbed FROM hours').get() as {
+      probes: number;
+      notProbed: number;
+    };
     return {
-      probes: db.prepare('SELECT at, family, acknowledged, rounds, error FROM probes ORDER BY at, family').all() as ProbeRow[],
+      ...range,
+      ...totals,
+      hours: db.prepare('SELECT hour, family, sum(probed) AS probed, sum(answered) AS answered FROM hours GROUP BY hour, family').all() as HourTally[],
+      answeredRounds: db.prepare('SELECT rounds, probes FROM answered_rounds ORDER BY rounds').all() as ProberSummary['answeredRounds'],
       switches: db
         .prepare('SELECT at, from_family AS "from", to_family AS "to", after, before FROM switches ORDER BY at')
         .all() as SwitchRecord[],

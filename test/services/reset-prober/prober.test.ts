@@ -6,10 +6,24 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { bindDatagram, closeSocket } from '../../../lib/listen.js';
 import { ResetProber } from '../../../services/reset-prober/prober.js';
 import { buildReport, reportCsv, reportHtml, reportText } from '../../../services/reset-prober/report.js';
-import { ProberStore, readProberHistory } from '../../../services/reset-prober/store.js';
+import { openStore, openStoreReadOnly } from '../../../lib/sqlite.js';
+import { PROBER_MIGRATIONS, ProberStore, readProberSummary, type SwitchRecord } from '../../../services/reset-prober/store.js';
 import { closeAfter, FakeClock, memoryLogger, silentUdpPort, startUdpEmulator, waitFor } from '../../helpers.js';
 
 const BOUNDARY = new Date(2026, 10, 27, 14, 0).getTime();
+
+/** Every probe and switch in the store, as the tests check them. */
+function readHistory(file: string) {
+  const db = openStoreReadOnly(file);
+  try {
+    return {
+      probes: db.prepare('SELECT at, family, acknowledged, rounds, error FROM probes ORDER BY at, family').all() as Array<{ at: string; family: string; acknowledged: number; rounds: number; error: string | null }>,
+      switches: db.prepare('SELECT at, from_family AS "from", to_family AS "to", after, before FROM switches ORDER BY at').all() as SwitchRecord[],
+    };
+  } finally {
+    db.close();
+  }
+}
 
 describe('reset-prober', () => {
   it('probes each family on its own, stores and logs every probe, and notes the switch of family', async () => {
@@ -34,7 +48,7 @@ describe('reset-prober', () => {
     await prober.cycle();
     await prober.close();
 
-    const history = readProberHistory(file);
+    const history = readHistory(file);
     expect(history.probes).toHaveLength(4);
     expect(history.probes.map((probe) => [probe.family, probe.acknowledged])).toEqual([
       ['IPv4', 1],
@@ -66,12 +80,12 @@ describe('reset-prober', () => {
     const again = new ResetProber(options, new ProberStore(file), memoryLogger().logger);
     await again.cycle();
     await again.close();
-    const continued = readProberHistory(file);
+    const continued = readHistory(file);
     expect(continued.probes).toHaveLength(6);
     expect(continued.switches).toHaveLength(1);
 
     // The report over both families.
-    const report = buildReport(continued);
+    const report = buildReport(readProberSummary(file));
     const hour = (at: number) => new Date(at).getHours();
     expect(report.hours[hour(BOUNDARY - 30_000)]).toMatchObject({ IPv4: { answered: 1, probed: 1 }, IPv6: { answered: 0, probed: 1 }, serverOn: 'IPv4' });
     expect(report.hours[hour(BOUNDARY + 30_000)]).toMatchObject({ IPv4: { answered: 0, probed: 2 }, IPv6: { answered: 2, probed: 2 }, serverOn: 'IPv6' });
@@ -97,7 +111,7 @@ describe('reset-prober', () => {
     await prober.cycle();
     await prober.cycle();
     await prober.close();
-    const { probes } = readProberHistory(file);
+    const { probes } = readHistory(file);
     expect(probes).toHaveLength(4);
     expect(probes.filter((probe) => probe.family === 'IPv6').every((probe) => probe.rounds === 0 && probe.error?.includes('cannot resolve'))).toBe(true);
     expect(probes.filter((probe) => probe.family === 'IPv4').every((probe) => probe.rounds === 2 && probe.acknowledged === 0)).toBe(true);
@@ -123,5 +137,28 @@ describe('reset-prober', () => {
     const overruns = lines().filter((line) => line.message === 'probe overran its interval');
     expect(overruns.length).toBeGreaterThanOrEqual(1);
     expect(overruns.every((line) => line.family === 'IPv4' && (line.skipped as number) >= 2)).toBe(true);
+  });
+
+  it('counts an existing store into its hourly buckets once, on start, and the report reads the buckets', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
+    const old = openStore(file, PROBER_MIGRATIONS.slice(0, 1)); // a store from before the buckets
+    const insert = old.prepare('INSERT INTO probes (at, family, targets, acknowledged, address, offset, rounds, packets, rtt_ms, error) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, NULL, NULL)');
+    const ten = new Date(2026, 10, 27, 10, 30).toISOString();
+    for (const [family, acknowledged, rounds] of [['IPv4', 1, 2], ['IPv4', 1, 3], ['IPv4', 0, 20], ['IPv6', 0, 0]] as const) insert.run(ten, family, '127.0.0.1', acknowledged, rounds, rounds);
+    old.close();
+    new ProberStore(file).close(); // the prober's start: migrates
+    const summary = readProberSummary(file);
+    expect(summary).toMatchObject({ probes: 4, notProbed: 1, answeredRounds: [{ rounds: 2, probes: 1 }, { rounds: 3, probes: 1 }] });
+    expect(summary.hours).toEqual([
+      { hour: 10, family: 'IPv4', probed: 3, answered: 2 },
+      { hour: 10, family: 'IPv6', probed: 0, answered: 0 },
+    ]);
+    // New probes go into the buckets as they are stored.
+    const store = new ProberStore(file);
+    store.append([{ kind: 'probe', record: { at: ten, family: 'IPv6', targets: ['::1'], acknowledged: true, address: '::1', offset: 3, rounds: 1, packets: 1, rttMs: 0.2, error: null } }]);
+    store.close();
+    const report = buildReport(readProberSummary(file));
+    expect(report.hours[10]).toMatchObject({ IPv4: { answered: 2, probed: 3 }, IPv6: { answered: 1, probed: 1 }, serverOn: 'both' });
+    expect(report.loss).toMatchObject({ runs: 3, meanRounds: 2, lossProbability: 0.5 });
   });
 });
