@@ -253,6 +253,21 @@ const schemaWithoutSources = {
       default: 'certs/local-ca',
     },
   },
+  dashboard: {
+    host: {
+      doc: 'Address the dashboard listens on. Anything but loopback requires dashboard.token.',
+      format: 'ip-address',
+      default: '127.0.0.1',
+    },
+    port: { doc: 'Port of the dashboard (http://host:port/).', format: 'tcp-port', default: 5080 },
+    token: {
+      doc: 'A secret every request must carry (?token=… or Authorization: Bearer …); "" for none, allowed on loopback only.',
+      format: 'text',
+      default: '',
+      sensitive: true,
+    },
+    days: { doc: 'Days of the prober\'s hour × day availability map.', format: 'positive-count', default: 14 },
+  },
   campus: {
     mtu: {
       doc: '`socklab campus`: MTU of the private network\'s lo (1500: the course\'s Ethernet/Wi-Fi path, MSS 1448), with GSO/GRO sizes to match so captures show one packet per segment.',

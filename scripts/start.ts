@@ -37,6 +37,7 @@ function main(): number {
       `TLS PMU             tls://${formatHostPort(config.tlsPmu.host, config.tlsPmu.port)} (${config.tlsPmu.cert})`,
       'try it: npx socklab tls CMD_short:0',
     ],
+    dashboard: [`open http://${formatHostPort(config.dashboard.host, config.dashboard.port)}/${config.dashboard.token ? '?token=…' : ''}`],
     'reset-prober': [
       `probes ${config.prober.hosts.join(', ')} port ${config.prober.port} every ${config.prober.intervalSeconds} s into ${config.prober.db}`,
       'report: npx socklab prober report [--html report.html]',

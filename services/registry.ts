@@ -34,4 +34,8 @@ export const SERVICES: Record<string, ServiceEntry> = {
     nodeArgs: ['--max-semi-space-size=1'],
     load: () => import('./reset-prober/index.js'),
   },
+  dashboard: {
+    description: 'one page on dashboard.host:dashboard.port: the apps, the prober\'s availability map, the recorder\'s live feed, the TLS PMU\'s certificate',
+    load: () => import('./dashboard/index.js'),
+  },
 };

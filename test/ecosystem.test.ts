@@ -16,7 +16,7 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv) {
 describe('pm2 ecosystem (npm start / npm stop)', () => {
   it('declares one fork-mode app per service with readiness, bounded shutdown, back-off and dated logs', () => {
     const { apps } = require(path.join(projectRoot, 'ecosystem.config.js')) as { apps: Array<Record<string, unknown>> };
-    expect(apps.map((app) => app.name)).toEqual(['lab', 'mcast-recorder', 'tls-pmu', 'reset-prober']);
+    expect(apps.map((app) => app.name)).toEqual(['lab', 'mcast-recorder', 'tls-pmu', 'reset-prober', 'dashboard']);
     for (const app of apps) {
       expect(app).toMatchObject({ exec_mode: 'fork', instances: 1, wait_ready: true, cwd: projectRoot, args: ['service', app.name] });
       expect(app.kill_timeout).toBeGreaterThan(5000); // above service.shutdownTimeoutMs
@@ -37,6 +37,7 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
         prober: { db: path.join(home, 'prober.db'), port: await silentUdpPort(), timeoutMs: 50, maxRounds: 2 },
         recorder: { db: path.join(home, 'recorder.db'), port: 0 },
         tlsPmu: { port: 0, key: path.join(home, 'server_key.pem'), cert: path.join(home, 'server.cert.pem'), localCa: path.join(home, 'ca') },
+        dashboard: { port: 0 },
       }),
     );
     const env = { ...withoutSocklabVariables(process.env), PM2_HOME: home, SOCKLAB_CONFIG: overlay };
@@ -56,6 +57,7 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
       ['mcast-recorder', 'online'],
       ['tls-pmu', 'online'],
       ['reset-prober', 'online'],
+      ['dashboard', 'online'],
     ]);
 
     const outLog = path.join(home, 'logs', 'lab-out.log');

@@ -91,8 +91,15 @@ export interface StoredDatagram {
 export class RecorderReader {
   private readonly db: Database;
 
+  private readonly rows;
+
   constructor(file: string) {
     this.db = openStoreReadOnly(file);
+    this.rows = {
+      latest: this.db.prepare(`SELECT ${COLUMNS} FROM datagrams ORDER BY id DESC LIMIT ?`),
+      after: this.db.prepare(`SELECT ${COLUMNS} FROM datagrams WHERE id > ? ORDER BY id LIMIT ?`),
+      countAfter: this.db.prepare('SELECT count(*) FROM datagrams WHERE id > ?'),
+    };
   }
 
   stats(): SenderStats[] {
@@ -113,18 +120,36 @@ export class RecorderReader {
     if (filter.until !== undefined) (where.push('received_at < @until'), (params.until = filter.until));
     if (filter.grep !== undefined) (where.push("instr(lower(text), lower(@grep)) > 0"), (params.grep = filter.grep));
     const statement = this.db.prepare(
-      `SELECT id, received_at AS receivedAt, grp AS "group", source_address || ':' || source_port AS "from",
-              sender_id AS senderId, text, size, well_formed AS wellFormed
-       FROM datagrams ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id
+      `SELECT ${COLUMNS} FROM datagrams ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id
        ${filter.limit !== undefined ? 'LIMIT @limit' : ''}`,
     );
     if (filter.limit !== undefined) params.limit = filter.limit;
-    for (const row of statement.iterate(params) as Iterable<Omit<StoredDatagram, 'wellFormed'> & { wellFormed: number }>) {
-      yield { ...row, wellFormed: row.wellFormed === 1 };
-    }
+    for (const row of statement.iterate(params) as Iterable<RawDatagram>) yield fromRow(row);
+  }
+
+  /** The `limit` newest datagrams, oldest first. */
+  latest(limit: number): StoredDatagram[] {
+    return (this.rows.latest.all(limit) as RawDatagram[]).reverse().map(fromRow);
+  }
+
+  /** Datagrams stored after the one with id `id`, at most `limit`, oldest first (the dashboard's live feed). */
+  after(id: number, limit: number): StoredDatagram[] {
+    return (this.rows.after.all(id, limit) as RawDatagram[]).map(fromRow);
+  }
+
+  /** How many datagrams were stored after the one with id `id`. */
+  countAfter(id: number): number {
+    return this.rows.countAfter.pluck().get(id) as number;
   }
 
   close(): void {
     this.db.close();
   }
 }
+
+type RawDatagram = Omit<StoredDatagram, 'wellFormed'> & { wellFormed: number };
+
+const fromRow = (row: RawDatagram): StoredDatagram => ({ ...row, wellFormed: row.wellFormed === 1 });
+
+const COLUMNS = `id, received_at AS receivedAt, grp AS "group", source_address || ':' || source_port AS "from",
+  sender_id AS senderId, text, size, well_formed AS wellFormed`;

@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface AppStatus {
+  name: string;
+  status: string;
+  uptimeMs: number | null;
+  restarts: number | null;
+  cpu: number | null;
+  memory: number | null;
+}
+
+interface Pm2Process {
+  name?: string;
+  monit?: { cpu?: number; memory?: number };
+  pm2_env?: { status?: string; pm_uptime?: number; restart_time?: number };
+}
+
+interface Pm2Api {
+  connect(callback: (error: Error | null) => void): void;
+  list(callback: (error: Error | null, list: Pm2Process[]) => void): void;
+  disconnect(): void;
+}
+
+/**
+ * The socklab apps and what pm2 says of them, through pm2's programmatic API. The dashboard
+ * never starts a pm2 daemon: with none running (no rpc.sock in PM2_HOME), every app is
+ * "not under pm2".
+ */
+export class Pm2Status {
+  private api: Pm2Api | undefined;
+
+  constructor(private readonly apps: readonly string[]) {}
+
+  async read(): Promise<{ apps: AppStatus[]; note: string }> {
+    const home = process.env.PM2_HOME ?? path.join(os.homedir(), '.pm2');
+    const idle = (note: string) => ({ apps: this.apps.map((name) => ({ name, status: 'not under pm2', uptimeMs: null, restarts: null, cpu: null, memory: null })), note });
+    if (!existsSync(path.join(home, 'rpc.sock'))) return idle(`pm2 is not running (PM2_HOME ${home}): npm start`);
+    try {
+      const api = await this.connected();
+      const list = await new Promise<Pm2Process[]>((resolve, reject) => api.list((error, processes) => (error ? reject(error) : resolve(processes))));
+      const now = Date.now();
+      return {
+        apps: this.apps.map((name) => {
+          const found = list.find((process) => process.name === name);
+          if (!found) return { name, status: 'not started', uptimeMs: null, restarts: null, cpu: null, memory: null };
+          const env = found.pm2_env ?? {};
+          return {
+            name,
+            status: env.status ?? 'unknown',
+            uptimeMs: env.status === 'online' && env.pm_uptime ? now - env.pm_uptime : null,
+            restarts: env.restart_time ?? null,
+            cpu: found.monit?.cpu ?? null,
+            memory: found.monit?.memory ?? null,
+          };
+        }),
+        note: '',
+      };
+    } catch (error) {
+      this.api = undefined;
+      return idle(`pm2 did not answer: ${(error as Error).message}`);
+    }
+  }
+
+  private async connected(): Promise<Pm2Api> {
+    if (this.api) return this.api;
+    const api = (await import('pm2')).default as unknown as Pm2Api;
+    await new Promise<void>((resolve, reject) => api.connect((error) => (error ? reject(error) : resolve())));
+    this.api = api;
+    return api;
+  }
+
+  close(): void {
+    this.api?.disconnect();
+    this.api = undefined;
+  }
+}

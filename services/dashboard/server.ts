@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
+import path from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { formatHostPort } from '../../lib/address.js';
+import { closeServer, listen, once } from '../../lib/listen.js';
+import type { Logger } from '../../lib/logger.js';
+import { RecorderReader, type StoredDatagram } from '../mcast-recorder/store.js';
+import { reportCsv } from '../reset-prober/report.js';
+import { type Panel, proberPanel, recorderPanel, tlsPanel } from './data.js';
+
+export interface DashboardOptions {
+  host: string;
+  port: number;
+  /** Every request and the feed must carry it; "" for none (loopback only). */
+  token: string;
+  days: number;
+  proberDb: string;
+  recorderDb: string;
+  tlsCert: string;
+  /** The socklab apps and their state (pm2's, when it runs them). */
+  services: () => Promise<unknown>;
+  /** How often the recorder's store is read for the live feed, and most rows pushed a read. */
+  feedEveryMs: number;
+  feedMaxRows: number;
+}
+
+/** Read-only; scripts and styles from this server only; no frames; nothing inline. */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const ASSETS: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/app.css': 'app.css' };
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+/**
+ * The dashboard (one page, offline): services, the prober's availability map, the recorder's
+ * live feed, the TLS PMU's certificate. Everything is read from the stores and files the services
+ * write; nothing is written. Whatever came from the network reaches the page as data, and the
+ * page writes it with textContent only.
+ */
+export class DashboardServer {
+  private readonly http = http.createServer((request, response) => void this.route(request, response));
+  private readonly feed = new WebSocketServer({ noServer: true });
+  private feedTimer: NodeJS.Timeout | undefined;
+  private lastId = 0;
+  private reader: RecorderReader | undefined;
+
+  constructor(
+    private readonly options: Readonly<DashboardOptions>,
+    private readonly assets: string,
+    private readonly logger: Logger,
+  ) {
+    this.http.on('upgrade', (request, socket, head) => {
+      if (new URL(request.url ?? '/', 'http://x').pathname !== '/feed' || !this.authorized(request)) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      this.feed.handleUpgrade(request, socket, head, (ws) => this.onSubscriber(ws));
+    });
+  }
+
+  async listen(): Promise<net.AddressInfo> {
+    const address = await listen(this.http, { host: this.options.host, port: this.options.port });
+    this.lastId = this.newestId(); // the feed carries what arrives from now on; the page loads the latest itself
+    this.feedTimer = setInterval(() => this.pushFeed(), this.options.feedEveryMs);
+    this.feedTimer.unref();
+    this.logger.info('listening', { url: `http://${formatHostPort(address.address, address.port)}/` });
+    return address;
+  }
+
+  private authorized(request: http.IncomingMessage): boolean {
+    if (this.options.token === '') return true;
+    const url = new URL(request.url ?? '/', 'http://x');
+    const given = url.searchParams.get('token') ?? /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const expected = Buffer.from(this.options.token);
+    return given.length === this.options.token.length && timingSafeEqual(Buffer.from(given), expected);
+  }
+
+  private async route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://x');
+    const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
+      response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, ...extra });
+      response.end(body);
+    };
+    const json = (status: number, value: unknown): void => send(status, 'application/json; charset=utf-8', `${JSON.stringify(value)}\n`);
+    if (request.method !== 'GET') return json(405, { error: 'read-only: GET only' });
+    if (!this.authorized(request)) return json(401, { error: 'this dashboard needs its token (?token=…)' });
+    try {
+      const asset = ASSETS[url.pathname];
+      if (asset) return send(200, TYPES[path.extname(asset)]!, readFileSync(path.join(this.assets, asset)));
+      switch (url.pathname) {
+        case '/api/services':
+          return json(200, await this.options.services());
+        case '/api/prober': {
+          const days = url.searchParams.has('days') ? Number(url.searchParams.get('days')) : this.options.days;
+          if (!Number.isInteger(days) || days < 1 || days > 366) return json(400, { error: 'days must be a whole number from 1 to 366' });
+          return json(200, proberPanel(this.options.proberDb, days));
+        }
+        case '/api/prober.json':
+        case '/api/prober.csv': {
+          const panel = proberPanel(this.options.proberDb, 1);
+          if (!panel.ok) return json(503, panel);
+          if (url.pathname.endsWith('.json')) return json(200, panel.data.report);
+          return send(200, 'text/csv; charset=utf-8', reportCsv(panel.data.report), { 'content-disposition': 'attachment; filename="prober.csv"' });
+        }
+        case '/api/recorder':
+          return json(200, recorderPanel(this.options.recorderDb));
+        case '/api/tls':
+          return json(200, tlsPanel(this.options.tlsCert));
+        default:
+          return json(404, { error: `no such page: ${url.pathname}` });
+      }
+    } catch (error) {
+      this.logger.warn('request failed', { path: url.pathname, error: (error as Error).message });
+      return json(500, { error: 'the dashboard could not answer; see its log' });
+    }
+  }
+
+  private onSubscriber(ws: WebSocket): void {
+    ws.on('error', () => undefined);
+    ws.send(JSON.stringify({ kind: 'hello', lastId: this.lastId }));
+  }
+
+  /**
+   * Reads what the recorder stored since the last read and pushes at most `feedMaxRows` of it to
+   * every page, with how many more came: under a burst the feed is sampled, never the store.
+   */
+  private pushFeed(): void {
+    if (this.feed.clients.size === 0) return;
+    const rows = this.readNew();
+    if (!rows.ok || rows.data.shown.length === 0) return;
+    const message = JSON.stringify({ kind: 'datagrams', rows: rows.data.shown, more: rows.data.more });
+    for (const client of this.feed.clients) if (client.readyState === client.OPEN && client.bufferedAmount < 1 << 20) client.send(message);
+  }
+
+  private newestId(): number {
+    try {
+      this.reader ??= new RecorderReader(this.options.recorderDb);
+      return this.reader.latest(1)[0]?.id ?? 0;
+    } catch {
+      return 0; // no store yet
+    }
+  }
+
+  private readNew(): Panel<{ shown: StoredDatagram[]; more: number }> {
+    try {
+      this.reader ??= new RecorderReader(this.options.recorderDb);
+      const total = this.reader.countAfter(this.lastId);
+      if (total === 0) return { ok: true, data: { shown: [], more: 0 } };
+      const newest = this.reader.latest(Math.min(total, this.options.feedMaxRows));
+      this.lastId = newest.at(-1)!.id;
+      return { ok: true, data: { shown: newest, more: total - newest.length } };
+    } catch (error) {
+      this.reader?.close();
+      this.reader = undefined; // the store may not exist yet: try again next time
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  readonly close = once(async () => {
+    clearInterval(this.feedTimer);
+    for (const client of this.feed.clients) client.terminate();
+    this.http.closeAllConnections();
+    await closeServer(this.http);
+    this.reader?.close();
+  });
+}
