@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'cert-key': () => import('./cert-key.js'),
   'campus-startup': () => import('./campus-startup.js'),
   'prober-report-year': () => import('./prober-report-year.js'),
+  'dashboard-feed': () => import('./dashboard-feed.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */
