@@ -5,6 +5,7 @@ import { describeError, isSocklabError, socklabError } from '../lib/errors.js';
 import { rotateLogs } from '../lib/log-rotation.js';
 import { closeLogger, createLogger } from '../lib/logger.js';
 import { resolveProjectPath } from '../lib/paths.js';
+import { Pm2Metrics } from '../lib/pm2-metrics.js';
 import { SERVICES } from './registry.js';
 import type { ServiceOptions } from './service.js';
 
@@ -52,9 +53,11 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
   });
   const logger = serviceLogger.child({ component: 'lifecycle' });
   const rotation = rotateLogs(pm2LogFiles(), config.log.rotateBytes, config.log.keepFiles);
+  const metrics = new Pm2Metrics();
 
   const exit = async (code: number): Promise<never> => {
     rotation.stop();
+    metrics.stop();
     await closeLogger(serviceLogger);
     process.exit(code);
   };
@@ -91,6 +94,7 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
   };
   const service = createService(config, serviceLogger, {
     ...options,
+    metrics,
     onFatal: (error) => {
       logger.error('cannot go on', { error: describeError(error) });
       shutdown({ reason: 'fatal error' }, 1);
@@ -103,6 +107,7 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
   try {
     const endpoints = await service.start();
     logger.info('ready', { profile: loaded.profile, endpoints });
+    metrics.start();
   } catch (error) {
     // A configuration problem (missing key file, …) exits 2 like every configuration error.
     logger.error('could not start', { error: describeError(error) });

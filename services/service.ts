@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/logger.js';
+import type { Pm2Metrics } from '../lib/pm2-metrics.js';
 
 /** What every long-running service exposes to the runner (and to tests). */
 export interface Service {
@@ -20,6 +21,8 @@ export interface ServiceOptions {
    * exits non-zero, so that pm2 restarts it with back-off and `pm2 ls` shows the restarts.
    */
   onFatal: (error: Error) => void;
+  /** Where the service declares its counters, published as pm2 custom metrics. */
+  metrics?: Pm2Metrics;
 }
 
 /** A service entrypoint: the one place that turns configuration into a service's plain options. */

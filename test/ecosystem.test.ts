@@ -72,6 +72,19 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     const { data } = await tcpExchange(port, 'CMD_short:0');
     expect(data.toString().startsWith(pmuMessage(1) + pmuMessage(2))).toBe(true);
 
+    // Each app's counters reach pm2 as custom metrics (pm2 show, pm2 monit, the dashboard).
+    type Monitored = Array<{ name: string; pm2_env: { axm_monitor?: Record<string, { value: unknown }> } }>;
+    const metrics = await waitFor('the apps\' metrics in pm2', () => {
+      const list = JSON.parse(run(PM2, ['jlist'], env).stdout) as Monitored;
+      const of = (name: string) => list.find((app) => app.name === name)?.pm2_env.axm_monitor ?? {};
+      const ready = Number(of('lab')['pmu-tcp sessions']?.value) >= 1 && of('reset-prober')['IPv4 last probe'] && of('mcast-recorder')['rows stored'] && of('tls-pmu').sessions;
+      return ready ? of : undefined;
+    });
+    expect(Object.keys(metrics('lab'))).toEqual(expect.arrayContaining(['pmu-tcp sessions', 'pmu-tcp bytesSent', 'pmu-udp answered', 'tv replies', 'pmu-ws sessions']));
+    expect(String(metrics('reset-prober')['IPv4 last probe']!.value)).toMatch(/^no answer \(2 rounds\) at /);
+    expect(Object.keys(metrics('mcast-recorder'))).toEqual(expect.arrayContaining(['datagrams received', 'rows stored', 'rows stored per second']));
+    expect(Object.keys(metrics('tls-pmu'))).toEqual(expect.arrayContaining(['sessions', 'handshake failures', 'TLSv1.3 sessions']));
+
     const stopped = run(path.join(projectRoot, 'dist', 'scripts', 'stop.js'), [], env);
     expect(stopped.status, stopped.stderr).toBe(0);
     expect(JSON.parse(run(PM2, ['jlist'], env).stdout)).toEqual([]);

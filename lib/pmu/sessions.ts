@@ -45,7 +45,7 @@ export class PmuSession {
   ended(fields: Record<string, unknown> = {}): void {
     this.response?.cancel();
     const log = (sent: PmuSent): void => {
-      this.sessions.remove(this);
+      this.sessions.remove(this, sent);
       this.sessions.logger.info('session', {
         peer: this.peer,
         command: this.command,
@@ -63,9 +63,19 @@ export class PmuSession {
 }
 
 /** The PMU sessions of one server: counted, logged, and drained on close. */
+export interface SessionCounters {
+  /** Sessions started since the server started. */
+  sessions: number;
+  active: number;
+  /** Bytes sent in the sessions that have ended. */
+  bytesSent: number;
+}
+
 export class PmuSessions {
   private readonly open = new Set<PmuSession>();
   private onEmpty: (() => void) | undefined;
+  private started = 0;
+  private bytesSent = 0;
 
   constructor(readonly logger: Logger) {}
 
@@ -73,15 +83,21 @@ export class PmuSessions {
     return this.open.size;
   }
 
+  get counters(): SessionCounters {
+    return { sessions: this.started, active: this.open.size, bytesSent: this.bytesSent };
+  }
+
   start(peer: string, cut: () => void, fields: Record<string, unknown> = {}): PmuSession {
+    this.started += 1;
     const session = new PmuSession(this, peer, cut, fields);
     this.open.add(session);
     return session;
   }
 
   /** @internal for PmuSession */
-  remove(session: PmuSession): void {
+  remove(session: PmuSession, sent: PmuSent): void {
     this.open.delete(session);
+    this.bytesSent += sent.bytes;
     if (this.open.size === 0) this.onEmpty?.();
   }
 

@@ -3,7 +3,7 @@ import { peerOf } from '../address.js';
 import type { Logger } from '../logger.js';
 import { CommandReader, isCommandText, parsePmuCommand } from './command.js';
 import { type PmuResponderOptions, respond } from './responder.js';
-import { type PmuSession, PmuSessions } from './sessions.js';
+import { type PmuSession, PmuSessions, type SessionCounters } from './sessions.js';
 
 export interface PmuStreamOptions extends PmuResponderOptions {
   maxIntervalSeconds: number;
@@ -49,8 +49,8 @@ export class PmuStreamHandler {
     this.sessions = new PmuSessions(logger);
   }
 
-  get active(): number {
-    return this.sessions.active;
+  get counters(): SessionCounters {
+    return this.sessions.counters;
   }
 
   /** Answers "ERROR: <reason>" without reading a command (server busy). */

@@ -9,12 +9,14 @@ export interface AppStatus {
   restarts: number | null;
   cpu: number | null;
   memory: number | null;
+  /** The app's own counters, as it publishes them to pm2 (lib/pm2-metrics.ts). */
+  metrics: Record<string, string>;
 }
 
 interface Pm2Process {
   name?: string;
   monit?: { cpu?: number; memory?: number };
-  pm2_env?: { status?: string; pm_uptime?: number; restart_time?: number };
+  pm2_env?: { status?: string; pm_uptime?: number; restart_time?: number; axm_monitor?: Record<string, { value?: unknown; unit?: string }> };
 }
 
 interface Pm2Api {
@@ -35,7 +37,7 @@ export class Pm2Status {
 
   async read(): Promise<{ apps: AppStatus[]; note: string }> {
     const home = process.env.PM2_HOME ?? path.join(os.homedir(), '.pm2');
-    const idle = (note: string) => ({ apps: this.apps.map((name) => ({ name, status: 'not under pm2', uptimeMs: null, restarts: null, cpu: null, memory: null })), note });
+    const idle = (note: string) => ({ apps: this.apps.map((name) => ({ name, status: 'not under pm2', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {} })), note });
     if (!existsSync(path.join(home, 'rpc.sock'))) return idle(`pm2 is not running (PM2_HOME ${home}): npm start`);
     try {
       const api = await this.connected();
@@ -44,7 +46,7 @@ export class Pm2Status {
       return {
         apps: this.apps.map((name) => {
           const found = list.find((process) => process.name === name);
-          if (!found) return { name, status: 'not started', uptimeMs: null, restarts: null, cpu: null, memory: null };
+          if (!found) return { name, status: 'not started', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {} };
           const env = found.pm2_env ?? {};
           return {
             name,
@@ -53,6 +55,9 @@ export class Pm2Status {
             restarts: env.restart_time ?? null,
             cpu: found.monit?.cpu ?? null,
             memory: found.monit?.memory ?? null,
+            metrics: Object.fromEntries(
+              Object.entries(env.axm_monitor ?? {}).map(([metric, { value, unit }]) => [metric, `${String(value)}${unit ? ` ${unit}` : ''}`]),
+            ),
           };
         }),
         note: '',

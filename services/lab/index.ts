@@ -19,7 +19,7 @@ const COUNTERS_EVERY_MS = 60_000;
 interface Part {
   listen(): Promise<string>;
   close(): Promise<void>;
-  counters?: object;
+  counters: () => Record<string, number>;
 }
 
 /** The `lab` service: the four emulated course servers, built from `lab.*` and `pmu.*`. */
@@ -48,6 +48,7 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
       return {
         listen: async () => `pmu-tcp tcp://${formatHostPort(lab.pmuTcp.host, (await server.listen()).port)}`,
         close: server.close,
+        counters: () => ({ ...server.counters }),
       };
     },
     'pmu-udp': () => {
@@ -58,7 +59,7 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
           return `pmu-udp udp://${formatHostPort(lab.pmuUdp.host4, port)} or udp://${formatHostPort(lab.pmuUdp.host6, port)} (now ${server.family ?? 'down'})`;
         },
         close: server.close,
-        counters: server.counters,
+        counters: () => ({ ...server.counters }),
       };
     },
     tv: () => {
@@ -66,7 +67,7 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
       return {
         listen: async () => `tv udp://${formatHostPort(lab.tv.group, (await channel.listen()).port)} via ${lab.tv.iface || 'default interface'}`,
         close: channel.close,
-        counters: channel.counters,
+        counters: () => ({ ...channel.counters }),
       };
     },
     'pmu-ws': () => {
@@ -77,10 +78,15 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
       return {
         listen: async () => `pmu-ws ws://${formatHostPort(lab.pmuWs.host, (await server.listen()).port)}`,
         close: server.close,
+        counters: () => ({ ...server.counters }),
       };
     },
   };
   const running = parts.map((name) => ({ name, part: build[name]() }));
+  // Every emulator's counters as pm2 metrics: "pmu-tcp sessions", "pmu-udp answered", "tv replies"…
+  for (const { name, part } of running) {
+    for (const key of Object.keys(part.counters())) options.metrics?.gauge(`${name} ${key}`, () => part.counters()[key] ?? null);
+  }
   let countersTimer: NodeJS.Timeout | undefined;
 
   return {
@@ -88,7 +94,7 @@ export const createService: ServiceFactory = (config: Config, logger: Logger, op
       const endpoints: string[] = [];
       for (const { part } of running) endpoints.push(await part.listen());
       countersTimer = setInterval(() => {
-        for (const { name, part } of running) if (part.counters) logger.info('counters', { component: name, ...part.counters });
+        for (const { name, part } of running) logger.info('counters', { component: name, ...part.counters() });
       }, COUNTERS_EVERY_MS);
       countersTimer.unref();
       return endpoints;

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { ConnectionAdmission } from '../../lib/admission.js';
 import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
+import type { SessionCounters } from '../../lib/pmu/sessions.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { formatHostPort } from '../../lib/address.js';
 
@@ -33,6 +34,10 @@ export class PmuTcpServer {
       if (!this.admission.admit(socket)) this.handler.refuse(socket, 'server busy');
       else this.handler.handle(socket, () => this.admission.settle(socket));
     });
+  }
+
+  get counters(): SessionCounters & { evicted: number } {
+    return { ...this.handler.counters, evicted: this.admission.evicted };
   }
 
   async listen(): Promise<net.AddressInfo> {

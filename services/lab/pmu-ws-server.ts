@@ -6,7 +6,7 @@ import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { parsePmuCommand } from '../../lib/pmu/command.js';
 import { type PmuResponderOptions, respond } from '../../lib/pmu/responder.js';
-import { PmuSessions } from '../../lib/pmu/sessions.js';
+import { PmuSessions, type SessionCounters } from '../../lib/pmu/sessions.js';
 
 export interface PmuWsServerOptions extends PmuResponderOptions {
   host: string;
@@ -50,6 +50,10 @@ export class PmuWsServer {
       ws.close(CLOSE.tryAgainLater, 'server busy');
     });
     this.wss.on('error', (error) => this.logger.warn('server error', { error: error.message }));
+  }
+
+  get counters(): SessionCounters {
+    return this.sessions.counters;
   }
 
   async listen(): Promise<net.AddressInfo> {

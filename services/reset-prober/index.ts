@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema.js';
+import { FAMILIES } from '../../lib/address.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveProjectPath } from '../../lib/paths.js';
 import type { Service, ServiceFactory, ServiceOptions } from '../service.js';
@@ -20,6 +21,10 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
         options.onFatal,
       );
       running.start();
+      const probing = running;
+      for (const family of FAMILIES) options.metrics?.gauge(`${family} last probe`, () => probing.lastResult(family));
+      options.metrics?.gauge('probes', () => probing.counters.probes);
+      options.metrics?.gauge('overruns', () => probing.counters.overruns);
       return [`reset-prober ${prober.hosts.join(', ')} port ${prober.port}, every ${prober.intervalSeconds} s, store ${file}`];
     },
     close: async () => {

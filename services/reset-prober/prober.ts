@@ -5,7 +5,7 @@ import { describeError, socklabError, type SocklabError } from '../../lib/errors
 import { once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { everyInterval, type Schedule } from '../../lib/scheduler.js';
-import { localIso } from '../../lib/words.js';
+import { localIso, plural } from '../../lib/words.js';
 import { STORE_RETRY, StoreWriter, type StoreWriterCounters } from '../../lib/store-writer.js';
 import type { LastAnswer, ProbeRecord, ProberRow, ProberStore } from './store.js';
 
@@ -65,6 +65,15 @@ export class ResetProber {
 
   get counters(): ProberCounters {
     return { ...this.counts, store: this.writer.counters };
+  }
+
+  /** "answered after 2 rounds at …", "no answer (20 rounds) at …", or null before the first probe. */
+  lastResult(family: Family): string | null {
+    const record = this.latest.get(family)?.record;
+    if (!record) return null;
+    const at = localIso(record.at);
+    if (record.acknowledged) return `answered after ${plural(record.rounds, 'round')} at ${at}`;
+    return record.rounds === 0 ? `not probed (${record.error}) at ${at}` : `no answer (${plural(record.rounds, 'round')}) at ${at}`;
   }
 
   start(): void {

@@ -5,7 +5,7 @@ import { resolveProjectPath } from '../../lib/paths.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import { loadServerMaterial } from '../../lib/certs/server-material.js';
 import { once } from '../../lib/listen.js';
-import type { Service, ServiceFactory } from '../service.js';
+import type { Service, ServiceFactory, ServiceOptions } from '../service.js';
 import { TlsPmuServer } from './server.js';
 
 const DRAIN_MS = 1000;
@@ -17,7 +17,7 @@ const WALKTHROUGH =
   'then set tlsPmu.key and tlsPmu.cert to those files';
 
 /** The `tls-pmu` service: the PMU of part 2 over TLS, built from `tlsPmu.*` and `pmu.*`. */
-export const createService: ServiceFactory = (config: Config, serviceLogger: Logger): Service => {
+export const createService: ServiceFactory = (config: Config, serviceLogger: Logger, options: ServiceOptions): Service => {
   const logger = serviceLogger.child({ component: 'tls' });
   const { tlsPmu, pmu } = config;
   let server: TlsPmuServer | undefined;
@@ -50,6 +50,14 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
         logger,
       );
       const { port } = await server.listen();
+      const running = server;
+      const metric = (name: string, read: (counters: TlsPmuServer['counters']) => number | undefined) => options.metrics?.gauge(name, () => read(running.counters) ?? 0);
+      metric('sessions', (counters) => counters.sessions);
+      metric('active sessions', (counters) => counters.active);
+      metric('handshake failures', (counters) => counters.handshakeFailures);
+      metric('TLSv1.3 sessions', (counters) => counters.versions['TLSv1.3']);
+      metric('TLSv1.2 sessions', (counters) => counters.versions['TLSv1.2']);
+      metric('idle connections evicted', (counters) => counters.evicted);
       return [`tls-pmu tls://${formatHostPort(tlsPmu.host, port)} (${tlsPmu.cert})`];
     },
     close: once(async () => {

@@ -5,6 +5,7 @@ import { formatHostPort, peerOf } from '../../lib/address.js';
 import { ConnectionAdmission } from '../../lib/admission.js';
 import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
+import type { SessionCounters } from '../../lib/pmu/sessions.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { clientHelloProgress } from '../../lib/client-hello.js';
@@ -82,18 +83,30 @@ export class TlsPmuServer {
     });
     this.tcp.on('connection', (socket) => this.accept(socket));
     this.tls.on('secureConnection', (socket) => {
+      const version = socket.getProtocol() ?? 'unknown';
+      this.versions.set(version, (this.versions.get(version) ?? 0) + 1);
       const raw = this.rawByPeer.get(peerOf(socket));
       this.handler.handle(socket, () => raw && this.admission.settle(raw));
     });
     // Junk, old protocol versions, aborted or slow handshakes: logged, never fatal.
     this.tls.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      this.handshakeFailures += 1;
       this.failures.log('warn', 'handshake failed', { peer: peerOf(socket as net.Socket), reason: error.code ?? error.message });
       socket.destroy();
     });
   }
 
-  get counters(): { connections: number; evicted: number } {
-    return { connections: this.admission.size, evicted: this.admission.evicted };
+  private handshakeFailures = 0;
+  private readonly versions = new Map<string, number>();
+
+  get counters(): SessionCounters & { connections: number; evicted: number; handshakeFailures: number; versions: Record<string, number> } {
+    return {
+      ...this.handler.counters,
+      connections: this.admission.size,
+      evicted: this.admission.evicted,
+      handshakeFailures: this.handshakeFailures,
+      versions: Object.fromEntries(this.versions),
+    };
   }
 
   async listen(): Promise<net.AddressInfo> {
@@ -120,6 +133,7 @@ export class TlsPmuServer {
     };
     const reject = (reason: string): void => {
       stop();
+      this.handshakeFailures += 1;
       this.failures.log('warn', 'handshake failed', { peer, reason });
       socket.destroy();
     };

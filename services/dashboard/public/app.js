@@ -38,9 +38,13 @@ async function drawServices() {
   note('services', services.note);
   const body = document.querySelector('#services tbody');
   body.replaceChildren(
-    ...services.apps.map((app) =>
-      row([app.name, app.status, app.uptimeMs == null ? '—' : duration(app.uptimeMs), app.restarts ?? '—', app.cpu == null ? '—' : `${app.cpu}%`, app.memory == null ? '—' : `${(app.memory / 1048576).toFixed(1)} MiB`]),
-    ),
+    ...services.apps.map((app) => {
+      const tr = row([app.name, app.status, app.uptimeMs == null ? '—' : duration(app.uptimeMs), app.restarts ?? '—', app.cpu == null ? '—' : `${app.cpu}%`, app.memory == null ? '—' : `${(app.memory / 1048576).toFixed(1)} MiB`]);
+      const counters = element('td', undefined, { class: 'counters' });
+      counters.append(...Object.entries(app.metrics).map(([name, value]) => element('div', `${name}: ${value}`)));
+      tr.append(counters);
+      return tr;
+    }),
   );
 }
 
