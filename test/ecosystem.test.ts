@@ -85,6 +85,17 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     expect(Object.keys(metrics('mcast-recorder'))).toEqual(expect.arrayContaining(['datagrams received', 'rows stored', 'rows stored per second']));
     expect(Object.keys(metrics('tls-pmu'))).toEqual(expect.arrayContaining(['sessions', 'handshake failures', 'TLSv1.3 sessions']));
 
+    // The dashboard (under the same pm2) lists them with pm2's state, their counters and their last log lines.
+    const dashboardLog = path.join(home, 'logs', 'dashboard-out.log');
+    const dashboard = await waitFor('the dashboard\'s ready line', () => {
+      const line = (existsSync(dashboardLog) ? readFileSync(dashboardLog, 'utf8') : '').split('\n').find((entry) => entry.includes('"message":"ready"'));
+      return line ? (JSON.parse(line.slice(line.indexOf('{'))) as { endpoints: string[] }).endpoints[0]!.split(' ')[1] : undefined;
+    });
+    const services = (await (await fetch(`${dashboard}api/services`)).json()) as { apps: Array<{ name: string; status: string; metrics: Record<string, string>; log: string[] }> };
+    expect(services.apps.map((app) => [app.name, app.status])).toEqual(list.map((app) => [app.name, 'online']));
+    expect(Number(services.apps.find((app) => app.name === 'lab')!.metrics['pmu-tcp sessions'])).toBeGreaterThanOrEqual(1);
+    expect(services.apps.find((app) => app.name === 'lab')!.log.length).toBeGreaterThan(0);
+
     const stopped = run(path.join(projectRoot, 'dist', 'scripts', 'stop.js'), [], env);
     expect(stopped.status, stopped.stderr).toBe(0);
     expect(JSON.parse(run(PM2, ['jlist'], env).stdout)).toEqual([]);

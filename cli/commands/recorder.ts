@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { RecorderReader, StoredDatagram } from '../../services/mcast-recorder/store.js';
+import type { RecorderReader } from '../../services/mcast-recorder/store.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption } from '../options.js';
 
@@ -21,11 +21,6 @@ function isoTime(value: string): string {
   if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('must be a date or time such as 2026-11-27 or 2026-11-27T14:00:00Z.');
   return time.toISOString();
 }
-
-const csvField = (value: string | number | boolean) => {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
 
 function filterOptions(command: Command): Command {
   return command
@@ -86,12 +81,11 @@ export function registerRecorderCommands(program: Command, context: CliContext):
     .addOption(new Option('--format <format>', 'jsonl or csv').choices(['jsonl', 'csv']).default('jsonl'))
     .action(async (flags: QueryFlags & { format: 'jsonl' | 'csv' }, cmd: Command) => {
       const reader = await open(cmd, flags);
-      const columns: Array<keyof StoredDatagram> = ['id', 'receivedAt', 'group', 'from', 'senderId', 'text', 'size', 'wellFormed'];
+      const { exportHeader, exportLine } = await import('../../services/mcast-recorder/export.js');
       try {
-        if (flags.format === 'csv') process.stdout.write(`${columns.join(',')}\n`);
+        process.stdout.write(exportHeader(flags.format));
         for (const row of reader.query(flags)) {
-          const line = flags.format === 'csv' ? columns.map((column) => csvField(row[column])).join(',') : JSON.stringify(row);
-          if (!process.stdout.write(`${line}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+          if (!process.stdout.write(exportLine(row, flags.format))) await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
       } finally {
         reader.close();

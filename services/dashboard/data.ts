@@ -73,16 +73,55 @@ export function recorderPanel(file: string): Panel<RecorderPanel> {
   });
 }
 
+export interface TlsSessionLine {
+  at: string;
+  peer: string;
+  tlsVersion: string | null;
+  cipher: string | null;
+  command: string | null;
+  outcome: string;
+  messages: number;
+}
+
 export interface TlsPanel {
   subject: string;
   issuer: string;
   notAfter: string;
   key: string;
   warnings: string[];
+  /** From the TLS PMU's log: its latest sessions, and how many used each version and suite. */
+  sessions: { last: TlsSessionLine[]; byVersion: Record<string, number>; byCipher: Record<string, number> };
+}
+
+/** The TLS PMU's session lines among its log lines (pm2 prefixes each with a date; the JSON follows). */
+export function tlsSessions(logLines: readonly string[]): TlsPanel['sessions'] {
+  const sessions: TlsSessionLine[] = [];
+  for (const line of logLines) {
+    const start = line.indexOf('{');
+    if (start < 0) continue;
+    try {
+      const entry = JSON.parse(line.slice(start)) as Record<string, unknown>;
+      if (entry.message !== 'session') continue;
+      sessions.push({
+        at: String(entry.timestamp),
+        peer: String(entry.peer),
+        tlsVersion: (entry.tlsVersion as string | null) ?? null,
+        cipher: (entry.cipher as string | null) ?? null,
+        command: (entry.command as string | null) ?? null,
+        outcome: String(entry.outcome),
+        messages: Number(entry.messages ?? 0),
+      });
+    } catch {
+      // not a JSON line (a text-format log): not a session line we can read
+    }
+  }
+  const count = (key: 'tlsVersion' | 'cipher') =>
+    sessions.reduce<Record<string, number>>((counts, session) => ({ ...counts, [session[key] ?? 'none']: (counts[session[key] ?? 'none'] ?? 0) + 1 }), {});
+  return { last: sessions.slice(-10).reverse(), byVersion: count('tlsVersion'), byCipher: count('cipher') };
 }
 
 /** The TLS PMU's certificate: who it names, who signed it, when it ends, its key; and what needs attention. */
-export function tlsPanel(certFile: string, now = new Date()): Panel<TlsPanel> {
+export function tlsPanel(certFile: string, logLines: readonly string[], now = new Date()): Panel<TlsPanel> {
   return panel(() => {
     const certificate = new X509Certificate(readFileSync(certFile));
     const details = certificate.publicKey.asymmetricKeyDetails;
@@ -96,6 +135,7 @@ export function tlsPanel(certFile: string, now = new Date()): Panel<TlsPanel> {
         ...validityWarnings(new Date(certificate.validFrom), new Date(certificate.validTo), now),
         ...(bits !== undefined && bits < 2048 ? [`${bits}-bit key: refused by clients at OpenSSL security level 2 (the grader's Python)`] : []),
       ],
+      sessions: tlsSessions(logLines),
     };
   });
 }

@@ -34,6 +34,7 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
           recorderDb: resolveProjectPath(config.recorder.db),
           tlsCert: resolveProjectPath(config.tlsPmu.cert),
           services: () => status.read(),
+          logOf: (app, lines) => status.logOf(app, lines).catch(() => []),
           feedEveryMs: 250,
           feedMaxRows: 20,
         },

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,12 +11,34 @@ export interface AppStatus {
   memory: number | null;
   /** The app's own counters, as it publishes them to pm2 (lib/pm2-metrics.ts). */
   metrics: Record<string, string>;
+  /** The last lines of its pm2 log (standard output). */
+  log: string[];
+}
+
+const TAIL_BYTES = 64 * 1024;
+
+/** The last `lines` lines of a file, reading only its end. */
+export function tail(file: string, lines: number): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const text = buffer.toString('utf8').split('\n').filter(Boolean);
+    return text.slice(size > length ? Math.max(1, text.length - lines) : -lines); // a cut first line is left out
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 interface Pm2Process {
   name?: string;
   monit?: { cpu?: number; memory?: number };
-  pm2_env?: { status?: string; pm_uptime?: number; restart_time?: number; axm_monitor?: Record<string, { value?: unknown; unit?: string }> };
+  pm2_env?: { status?: string; pm_uptime?: number; restart_time?: number; pm_out_log_path?: string; axm_monitor?: Record<string, { value?: unknown; unit?: string }> };
 }
 
 interface Pm2Api {
@@ -35,9 +57,19 @@ export class Pm2Status {
 
   constructor(private readonly apps: readonly string[]) {}
 
+  /** The last `lines` lines of an app's pm2 log, when pm2 runs it. */
+  async logOf(app: string, lines: number): Promise<string[]> {
+    const home = process.env.PM2_HOME ?? path.join(os.homedir(), '.pm2');
+    if (!existsSync(path.join(home, 'rpc.sock'))) return [];
+    const api = await this.connected();
+    const list = await new Promise<Pm2Process[]>((resolve, reject) => api.list((error, processes) => (error ? reject(error) : resolve(processes))));
+    const file = list.find((process) => process.name === app)?.pm2_env?.pm_out_log_path;
+    return file ? tail(file, lines) : [];
+  }
+
   async read(): Promise<{ apps: AppStatus[]; note: string }> {
     const home = process.env.PM2_HOME ?? path.join(os.homedir(), '.pm2');
-    const idle = (note: string) => ({ apps: this.apps.map((name) => ({ name, status: 'not under pm2', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {} })), note });
+    const idle = (note: string) => ({ apps: this.apps.map((name) => ({ name, status: 'not under pm2', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {}, log: [] })), note });
     if (!existsSync(path.join(home, 'rpc.sock'))) return idle(`pm2 is not running (PM2_HOME ${home}): npm start`);
     try {
       const api = await this.connected();
@@ -46,7 +78,7 @@ export class Pm2Status {
       return {
         apps: this.apps.map((name) => {
           const found = list.find((process) => process.name === name);
-          if (!found) return { name, status: 'not started', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {} };
+          if (!found) return { name, status: 'not started', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {}, log: [] };
           const env = found.pm2_env ?? {};
           return {
             name,
@@ -58,6 +90,7 @@ export class Pm2Status {
             metrics: Object.fromEntries(
               Object.entries(env.axm_monitor ?? {}).map(([metric, { value, unit }]) => [metric, `${String(value)}${unit ? ` ${unit}` : ''}`]),
             ),
+            log: env.pm_out_log_path ? tail(env.pm_out_log_path, 5) : [],
           };
         }),
         note: '',

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { formatHostPort } from '../../lib/address.js';
 import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
+import { type ExportFormat, exportHeader, exportLine } from '../mcast-recorder/export.js';
 import { RecorderReader, type StoredDatagram } from '../mcast-recorder/store.js';
 import { reportCsv } from '../reset-prober/report.js';
 import { type Panel, proberPanel, recorderPanel, tlsPanel } from './data.js';
@@ -22,6 +23,8 @@ export interface DashboardOptions {
   tlsCert: string;
   /** The socklab apps and their state (pm2's, when it runs them). */
   services: () => Promise<unknown>;
+  /** The last lines of an app's log (the TLS PMU's session lines). */
+  logOf: (app: string, lines: number) => Promise<string[]>;
   /** How often the recorder's store is read for the live feed, and most rows pushed a read. */
   feedEveryMs: number;
   feedMaxRows: number;
@@ -111,14 +114,41 @@ export class DashboardServer {
         }
         case '/api/recorder':
           return json(200, recorderPanel(this.options.recorderDb));
+        case '/api/recorder.csv':
+        case '/api/recorder.jsonl':
+          return await this.exportRecorder(url.pathname.endsWith('.csv') ? 'csv' : 'jsonl', response);
         case '/api/tls':
-          return json(200, tlsPanel(this.options.tlsCert));
+          return json(200, tlsPanel(this.options.tlsCert, await this.options.logOf('tls-pmu', 400)));
         default:
           return json(404, { error: `no such page: ${url.pathname}` });
       }
     } catch (error) {
       this.logger.warn('request failed', { path: url.pathname, error: (error as Error).message });
       return json(500, { error: 'the dashboard could not answer; see its log' });
+    }
+  }
+
+  /** Every stored datagram, streamed in the `socklab recorder export` format (a store can be large). */
+  private async exportRecorder(format: ExportFormat, response: http.ServerResponse): Promise<void> {
+    let reader: RecorderReader;
+    try {
+      reader = new RecorderReader(this.options.recorderDb);
+    } catch (error) {
+      response.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+      response.end(`${JSON.stringify({ ok: false, error: (error as Error).message })}\n`);
+      return;
+    }
+    const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
+    response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type, 'content-disposition': `attachment; filename="recorder.${format}"` });
+    try {
+      response.write(exportHeader(format));
+      for (const row of reader.query()) {
+        if (!response.write(exportLine(row, format))) await new Promise((resolve) => response.once('drain', resolve));
+        if (response.destroyed) break;
+      }
+    } finally {
+      reader.close();
+      response.end();
     }
   }
 

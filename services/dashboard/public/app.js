@@ -42,7 +42,13 @@ async function drawServices() {
       const tr = row([app.name, app.status, app.uptimeMs == null ? '—' : duration(app.uptimeMs), app.restarts ?? '—', app.cpu == null ? '—' : `${app.cpu}%`, app.memory == null ? '—' : `${(app.memory / 1048576).toFixed(1)} MiB`]);
       const counters = element('td', undefined, { class: 'counters' });
       counters.append(...Object.entries(app.metrics).map(([name, value]) => element('div', `${name}: ${value}`)));
-      tr.append(counters);
+      const log = element('td', undefined, { class: 'log' });
+      if (app.log.length > 0) {
+        const details = element('details');
+        details.append(element('summary', `${app.log.length} last lines`), element('pre', app.log.join('\n')));
+        log.append(details);
+      }
+      tr.append(counters, log);
       return tr;
     }),
   );
@@ -132,6 +138,8 @@ async function drawRecorder() {
   const panel = await fetchPanel('/api/recorder');
   if (!panel.ok) return note('recorder', panel.error);
   note('recorder', '');
+  document.getElementById('recorder-csv').href = withToken('/api/recorder.csv');
+  document.getElementById('recorder-jsonl').href = withToken('/api/recorder.jsonl');
   document.querySelector('#recorder .senders tbody').replaceChildren(...panel.data.senders.map((sender) => row([sender.senderId, sender.count, sender.bytes, sender.lastSeen])));
   return panel.data.latest;
 }
@@ -155,7 +163,12 @@ async function drawTls() {
     return;
   }
   note('tls', '');
-  const { subject, issuer, notAfter, key, warnings } = panel.data;
+  const { subject, issuer, notAfter, key, warnings, sessions } = panel.data;
+  const counted = (counts) => Object.entries(counts).map(([name, count]) => `${name} ${count}`).join(', ') || 'none';
+  document.querySelector('#tls .by').textContent = `by version: ${counted(sessions.byVersion)}; by cipher: ${counted(sessions.byCipher)}`;
+  document.querySelector('#tls .sessions tbody').replaceChildren(
+    ...sessions.last.map((session) => row([session.at, session.peer, session.tlsVersion ?? '—', session.cipher ?? '—', session.command ?? '—', session.messages])),
+  );
   list.replaceChildren(
     ...[['subject', subject], ['issuer', issuer], ['expires', notAfter], ['key', key]].flatMap(([name, value]) => [element('dt', name), element('dd', value)]),
     ...warnings.flatMap((warning) => [element('dt', 'warning', { class: 'warning' }), element('dd', warning, { class: 'warning' })]),

@@ -22,6 +22,15 @@ const CHROMIUM = '/usr/bin/chromium';
 const ASSETS = path.join(projectRoot, 'services', 'dashboard', 'public');
 const ARTIFACTS = path.join(projectRoot, 'test-results');
 
+/** The TLS PMU's log as pm2 writes it: its date, then the JSON line. */
+const TLS_LOG = [
+  ['TLSv1.3', 'TLS_AES_256_GCM_SHA384'],
+  ['TLSv1.3', 'TLS_AES_256_GCM_SHA384'],
+  ['TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384'],
+].map(([tlsVersion, cipher], index) =>
+  `2026-11-28T10:00:0${index}.000+00:00: ${JSON.stringify({ level: 'info', message: 'session', peer: `127.0.0.1:4000${index}`, command: 'CMD_short:0', outcome: 'answered', messages: 5, tlsVersion, cipher, timestamp: `2026-11-28T10:00:0${index}.000Z` })}`,
+);
+
 const folder = mkdtempSync(path.join(os.tmpdir(), 'socklab-dashboard-'));
 const files = {
   prober: path.join(folder, 'prober.db'),
@@ -64,6 +73,7 @@ function options(overrides: Partial<DashboardOptions> = {}): DashboardOptions {
     recorderDb: files.recorder,
     tlsCert: files.cert,
     services: () => new Pm2Status(Object.keys(SERVICES)).read(),
+    logOf: async () => TLS_LOG,
     feedEveryMs: 100,
     feedMaxRows: 20,
     ...overrides,
@@ -139,9 +149,14 @@ describe.runIf(existsSync(CHROMIUM))('dashboard in a real browser', () => {
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(await page.$$eval('#recorder .feed img, #recorder .feed script', (nodes) => nodes.length)).toBe(0);
 
+    expect(await page.$eval('#tls .by', (node) => node.textContent)).toBe('by version: TLSv1.3 2, TLSv1.2 1; by cipher: TLS_AES_256_GCM_SHA384 2, ECDHE-RSA-AES256-GCM-SHA384 1');
+    expect(await page.$$eval('#tls .sessions tbody tr', (rows) => rows.length)).toBe(3);
+
     const csv = await page.evaluate(async () => (await fetch(document.getElementById('prober-csv')!.getAttribute('href')!)).text());
     const cli = await runCli(['prober', 'report', '--db', files.prober, '--csv']);
     expect(csv).toBe(cli.stdout);
+    const datagrams = await page.evaluate(async () => (await fetch(document.getElementById('recorder-csv')!.getAttribute('href')!)).text());
+    expect(datagrams).toBe((await runCli(['recorder', 'export', '--db', files.recorder, '--format', 'csv'])).stdout);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
