@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
 import { pmuMessage } from '../lib/pmu/command.js';
 import { projectRoot } from '../lib/paths.js';
 import { silentUdpPort, tcpExchange, waitFor, withoutSocklabVariables } from './helpers.js';
@@ -95,6 +96,14 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     expect(services.apps.map((app) => [app.name, app.status])).toEqual(list.map((app) => [app.name, 'online']));
     expect(Number(services.apps.find((app) => app.name === 'lab')!.metrics['pmu-tcp sessions'])).toBeGreaterThanOrEqual(1);
     expect(services.apps.find((app) => app.name === 'lab')!.log.length).toBeGreaterThan(0);
+    // pm2's events reach an open page at once: a restart of the prober is pushed on the feed.
+    const feed = new WebSocket(`${dashboard.replace('http', 'ws')}feed`);
+    onTestFinished(() => feed.close());
+    const events: Array<{ kind: string; app?: string; event?: string }> = [];
+    feed.on('message', (data) => events.push(JSON.parse(String(data))));
+    await new Promise((resolve) => feed.once('open', resolve));
+    run(PM2, ['restart', 'reset-prober'], env);
+    await waitFor('the restart on the feed', () => events.some((event) => event.kind === 'service' && event.app === 'reset-prober'));
 
     const stopped = run(path.join(projectRoot, 'dist', 'scripts', 'stop.js'), [], env);
     expect(stopped.status, stopped.stderr).toBe(0);

@@ -35,6 +35,7 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
           tlsCert: resolveProjectPath(config.tlsPmu.cert),
           services: () => status.read(),
           logOf: (app, lines) => status.logOf(app, lines).catch(() => []),
+          followServices: (onChange) => status.follow(onChange),
           feedEveryMs: 250,
           feedMaxRows: 20,
         },

@@ -41,9 +41,15 @@ interface Pm2Process {
   pm2_env?: { status?: string; pm_uptime?: number; restart_time?: number; pm_out_log_path?: string; axm_monitor?: Record<string, { value?: unknown; unit?: string }> };
 }
 
+interface Pm2Bus {
+  on(event: string, listener: (packet: { event?: string; process?: { name?: string } }) => void): void;
+  close?(): void;
+}
+
 interface Pm2Api {
   connect(callback: (error: Error | null) => void): void;
   list(callback: (error: Error | null, list: Pm2Process[]) => void): void;
+  launchBus(callback: (error: Error | null, bus: Pm2Bus) => void): void;
   disconnect(): void;
 }
 
@@ -56,6 +62,21 @@ export class Pm2Status {
   private api: Pm2Api | undefined;
 
   constructor(private readonly apps: readonly string[]) {}
+
+  /**
+   * Calls `onChange` when pm2 reports a change of state of one of the apps (online, exit, restart,
+   * stop), from pm2's event bus; with no pm2 running, never.
+   */
+  async follow(onChange: (app: string, event: string) => void): Promise<void> {
+    const home = process.env.PM2_HOME ?? path.join(os.homedir(), '.pm2');
+    if (!existsSync(path.join(home, 'rpc.sock'))) return;
+    const api = await this.connected();
+    const bus = await new Promise<Pm2Bus>((resolve, reject) => api.launchBus((error, launched) => (error ? reject(error) : resolve(launched))));
+    bus.on('process:event', (packet) => {
+      const name = packet.process?.name;
+      if (name && this.apps.includes(name)) onChange(name, packet.event ?? 'changed');
+    });
+  }
 
   /** The last `lines` lines of an app's pm2 log, when pm2 runs it. */
   async logOf(app: string, lines: number): Promise<string[]> {

@@ -23,6 +23,8 @@ export interface DashboardOptions {
   tlsCert: string;
   /** The socklab apps and their state (pm2's, when it runs them). */
   services: () => Promise<unknown>;
+  /** Calls back when an app changes state (pm2's event bus), for the page to redraw at once. */
+  followServices: (onChange: (app: string, event: string) => void) => Promise<void>;
   /** The last lines of an app's log (the TLS PMU's session lines). */
   logOf: (app: string, lines: number) => Promise<string[]>;
   /** How often the recorder's store is read for the live feed, and most rows pushed a read. */
@@ -73,6 +75,9 @@ export class DashboardServer {
     this.lastId = this.newestId(); // the feed carries what arrives from now on; the page loads the latest itself
     this.feedTimer = setInterval(() => this.pushFeed(), this.options.feedEveryMs);
     this.feedTimer.unref();
+    this.options
+      .followServices((app, event) => this.broadcast(JSON.stringify({ kind: 'service', app, event })))
+      .catch((error: Error) => this.logger.warn('pm2 events not followed', { error: error.message }));
     this.logger.info('listening', { url: `http://${formatHostPort(address.address, address.port)}/` });
     return address;
   }
@@ -165,7 +170,11 @@ export class DashboardServer {
     if (this.feed.clients.size === 0) return;
     const rows = this.readNew();
     if (!rows.ok || rows.data.shown.length === 0) return;
-    const message = JSON.stringify({ kind: 'datagrams', rows: rows.data.shown, more: rows.data.more });
+    this.broadcast(JSON.stringify({ kind: 'datagrams', rows: rows.data.shown, more: rows.data.more }));
+  }
+
+  /** To every open page; a page that does not read is skipped, not queued for. */
+  private broadcast(message: string): void {
     for (const client of this.feed.clients) if (client.readyState === client.OPEN && client.bufferedAmount < 1 << 20) client.send(message);
   }
 

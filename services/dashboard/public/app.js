@@ -148,6 +148,7 @@ function followFeed() {
   const socket = new WebSocket(withToken(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/feed`));
   socket.addEventListener('message', (event) => {
     const message = JSON.parse(event.data);
+    if (message.kind === 'service') return void drawServices(); // pm2 says an app changed: redraw now
     if (message.kind !== 'datagrams') return;
     appendToFeed([...message.rows.map(feedLine), ...(message.more > 0 ? [element('li', `… ${message.more} more`, { class: 'more' })] : [])]);
   });

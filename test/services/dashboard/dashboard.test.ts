@@ -74,6 +74,7 @@ function options(overrides: Partial<DashboardOptions> = {}): DashboardOptions {
     tlsCert: files.cert,
     services: () => new Pm2Status(Object.keys(SERVICES)).read(),
     logOf: async () => TLS_LOG,
+    followServices: async () => undefined,
     feedEveryMs: 100,
     feedMaxRows: 20,
     ...overrides,
