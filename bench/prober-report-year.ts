@@ -11,7 +11,7 @@ const ROUNDS = 5;
 const PEER_QUERY = "SELECT strftime('%H', at, 'localtime') AS hour, family, count(*), sum(acknowledged) FROM probes GROUP BY hour, family;";
 
 /** A year of the prober's store, written as the prober writes it (batched transactions, buckets kept by triggers). */
-function yearStore(file: string): void {
+export function yearStore(file: string): void {
   const store = new ProberStore(file);
   const start = Date.UTC(2025, 10, 28);
   let batch: ProberRow[] = [];

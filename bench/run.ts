@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'campus-startup': () => import('./campus-startup.js'),
   'prober-report-year': () => import('./prober-report-year.js'),
   'dashboard-feed': () => import('./dashboard-feed.js'),
+  'dashboard-draw': () => import('./dashboard-draw.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

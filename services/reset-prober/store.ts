@@ -162,7 +162,11 @@ export function readProberSummary(file: string): ProberSummary {
     if (version < PROBER_MIGRATIONS.length) {
       throw socklabError('SOCKLAB_ERR_STORE', `${file} has schema version ${version}, this socklab reads ${PROBER_MIGRATIONS.length}: start the reset-prober once (npm start) to bring it up to date`);
     }
-    const range = db.prepare('SELECT min(at) AS "from", max(at) AS "to" FROM probes').get() as { from: string | null; to: string | null };
+    // Two statements: SQLite answers a lone min() or max() from the index, both at once by a full scan.
+    const range = {
+      from: db.prepare('SELECT min(at) FROM probes').pluck().get() as string | null,
+      to: db.prepare('SELECT max(at) FROM probes').pluck().get() as string | null,
+    };
     const totals = db.prepare('SELECT coalesce(sum(probed + not_probed), 0) AS probes, coalesce(sum(not_probed), 0) AS notProbed FROM hours').get() as {
       probes: number;
       notProbed: number;

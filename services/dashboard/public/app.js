@@ -182,9 +182,9 @@ async function refresh() {
 }
 
 async function start() {
-  const latest = await drawRecorder();
+  const [latest] = await Promise.all([drawRecorder(), drawServices(), drawProber(), drawTls()]);
   if (latest) appendToFeed(latest.map(feedLine));
-  await refresh();
+  document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
   document.body.dataset.ready = 'true';
   followFeed();
   setInterval(refresh, 5000);
