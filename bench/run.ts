@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'prober-report-year': () => import('./prober-report-year.js'),
   'dashboard-feed': () => import('./dashboard-feed.js'),
   'dashboard-draw': () => import('./dashboard-draw.js'),
+  notebook: () => import('./notebook.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

@@ -6,6 +6,7 @@ import { registerCampusCommands } from './commands/campus.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerMcastCommands } from './commands/mcast.js';
+import { registerNotebookCommand } from './commands/notebook.js';
 import { registerPdcCommands } from './commands/pdc.js';
 import { registerProberCommands } from './commands/prober.js';
 import { registerRecorderCommands } from './commands/recorder.js';
@@ -43,6 +44,7 @@ function buildProgram(context: CliContext): Command {
   registerWsCommand(program, context);
   registerServiceCommands(program, context);
   registerCampusCommands(program, context);
+  registerNotebookCommand(program, context);
   registerConfigCommands(program, context);
   return program;
 }

@@ -87,6 +87,8 @@ export interface PdcResult {
   /** Why `segments` is null. */
   segmentsNote?: string;
   tls?: TlsSession;
+  /** This side's port, to find the connection in a capture. */
+  localPort?: number;
 }
 
 function describeSession(socket: tls.TLSSocket): TlsSession {
@@ -301,6 +303,7 @@ function exchange(options: PdcOptions): Promise<PdcResult> {
         reads,
         bytes,
         segments,
+        localPort: socket.localPort,
         durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
         unexpected: answer.unexpected,
         ...(note ? { segmentsNote: note } : {}),

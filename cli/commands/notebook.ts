@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+export function registerNotebookCommand(program: Command, context: CliContext): void {
+  program
+    .command('notebook')
+    .description('measure every measurable question of the handout (Q2–Q29) and keep the evidence: notebook.md, notebook.html, notebook.json, SHA256SUMS')
+    .option('--out <dir>', 'where to write it (default notebook-<time>/)')
+    .option('--no-campus', 'measure on plain loopback even where socklab campus could run')
+    .option('--pcap', 'capture lo with tcpdump (notebook.pcap, a TLS key log beside it) and set the capture\'s counts beside socklab\'s')
+    .addHelpText(
+      'after',
+      `
+Runs every experiment once, at the same time where they cannot disturb each other's counts: the
+echo server and client (Q2–Q9), CMD_short:0, CMD_short:1 and CMD_floodme over TCP (Q10–Q16), a
+RESET exchange and 60 runs for the loss probability (Q17, Q18), the multicast channel and its
+answer to a long message (Q19–Q22), the WebSocket PMU (Q23–Q25), and the TLS PMU over TLS 1.3
+and 1.2 (Q26–Q29). By default inside socklab campus (MTU 1500, the course names), else on
+loopback; notebook.json says which, with every input, every raw value and the environment.
+It states measurements, not answers. Exit 0 when every experiment measured, 1 when one failed
+(named; the rest are written), 2 for a usage error.`,
+    )
+    .action(async (flags: { out?: string; campus: boolean; pcap?: boolean }, cmd: Command) => {
+      const loaded = await context.config(cmd);
+      const { runNotebook } = await import('../notebook/index.js');
+      process.exitCode = await runNotebook(loaded, flags, process.argv.slice(2));
+    });
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ExperimentResult } from './experiments.js';
+
+export interface Environment {
+  os: string;
+  kernel: string;
+  node: string;
+  socklab: string;
+  profile: string;
+  /** Inside `socklab campus` (MTU 1500, course names) or on plain loopback. */
+  network: 'campus' | 'loopback';
+  loopback: { mtu: number | null; gsoMaxSize: number | null; groMaxSize: number | null };
+  rttMs: number | null;
+  netem: string | null;
+  timeZone: string;
+  utcOffset: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+export interface Notebook {
+  environment: Environment;
+  experiments: ExperimentResult[];
+}
+
+const SEGMENTS_NOTE = (environment: Environment) =>
+  environment.network === 'campus'
+    ? `segment counts measured in socklab campus: lo with MTU ${environment.loopback.mtu} (the course path's), one packet per segment`
+    : `segment counts measured on plain loopback (MTU ${environment.loopback.mtu}): far fewer segments than on the course's path (MTU 1500); run inside socklab campus for those`;
+
+const shown = (value: unknown, unit: string) => (value === null || value === undefined ? '—' : `${String(value)}${unit ? ` ${unit}` : ''}`);
+
+/** Questions in the handout's order, each with the experiments and values that answer it. */
+function byQuestion(notebook: Notebook): Array<{ question: string; rows: Array<{ experiment: ExperimentResult; name: string; value: string }> }> {
+  const questions = new Map<string, Array<{ experiment: ExperimentResult; name: string; value: string }>>();
+  for (const experiment of notebook.experiments) {
+    for (const measurement of experiment.measurements) {
+      const rows = questions.get(measurement.question) ?? [];
+      rows.push({ experiment, name: measurement.name, value: shown(measurement.value, measurement.unit) });
+      questions.set(measurement.question, rows);
+    }
+  }
+  return [...questions.entries()].sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1))).map(([question, rows]) => ({ question, rows }));
+}
+
+export function notebookMarkdown(notebook: Notebook): string {
+  const { environment } = notebook;
+  const lines = [
+    '# socklab lab notebook',
+    '',
+    `Measured ${environment.startedAt} to ${environment.endedAt} (${environment.timeZone}, UTC${environment.utcOffset}) on ${environment.os} ${environment.kernel}, Node.js ${environment.node}, socklab ${environment.socklab}, profile ${environment.profile}.`,
+    '',
+    `Network: ${SEGMENTS_NOTE(environment)}; TCP connect round trip ${shown(environment.rttMs, 'ms')}; netem ${environment.netem ?? 'none'}.`,
+    '',
+    'Measurements and the handout\'s definitions only: no prose answers. Every input and raw value is in notebook.json.',
+    '',
+  ];
+  for (const { question, rows } of byQuestion(notebook)) {
+    lines.push(`## ${question}`, '', '| measurement | value | experiment |', '| --- | --- | --- |');
+    for (const row of rows) lines.push(`| ${row.name} | ${row.value.replace(/\|/g, '\\|')} | ${row.experiment.id} |`);
+    lines.push('');
+  }
+  lines.push('## Experiments', '');
+  for (const experiment of notebook.experiments) {
+    lines.push(`### ${experiment.title}`, '', `- command: \`${experiment.command}\``, `- inputs: \`${JSON.stringify(experiment.inputs)}\``, `- ${experiment.ok ? `measured in ${experiment.durationMs} ms` : `FAILED: ${experiment.error}`}`);
+    for (const note of experiment.notes) lines.push(`- note: ${note}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+
+/** One self-contained page: no script, no outside resource; everything from the network escaped. */
+export function notebookHtml(notebook: Notebook): string {
+  const { environment } = notebook;
+  const sections = byQuestion(notebook)
+    .map(
+      ({ question, rows }) =>
+        `<section id="${question}"><h2>${question}</h2><table><tr><th>measurement</th><th>value</th><th>experiment</th></tr>${rows
+          .map((row) => `<tr><td>${escapeHtml(row.name)}</td><td class="value">${escapeHtml(row.value)}</td><td>${escapeHtml(row.experiment.id)}</td></tr>`)
+          .join('')}</table></section>`,
+    )
+    .join('\n');
+  const experiments = notebook.experiments
+    .map(
+      (experiment) =>
+        `<li class="${experiment.ok ? 'ok' : 'failed'}"><strong>${escapeHtml(experiment.title)}</strong>: <code>${escapeHtml(experiment.command)}</code> ${experiment.ok ? `(${experiment.durationMs} ms)` : `FAILED: ${escapeHtml(experiment.error ?? '')}`}${experiment.notes
+          .map((note) => `<br><em>${escapeHtml(note)}</em>`)
+          .join('')}</li>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>socklab lab notebook</title>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}.failed{color:#a33}.value{font-family:ui-monospace,monospace}</style>
+</head><body>
+<h1>socklab lab notebook</h1>
+<p>Measured ${escapeHtml(environment.startedAt)} to ${escapeHtml(environment.endedAt)} (${escapeHtml(environment.timeZone)}, UTC${escapeHtml(environment.utcOffset)}) on ${escapeHtml(`${environment.os} ${environment.kernel}`)}, Node.js ${escapeHtml(environment.node)}, socklab ${escapeHtml(environment.socklab)}.</p>
+<p id="network">${escapeHtml(SEGMENTS_NOTE(environment))}.</p>
+${sections}
+<h2>Experiments</h2><ul>${experiments}</ul>
+</body></html>
+`;
+}
+
+/** `sha256sum -c` lines for `files` in `dir`. */
+export function sha256sums(dir: string, files: readonly string[]): string {
+  return files.map((file) => `${createHash('sha256').update(readFileSync(path.join(dir, file))).digest('hex')}  ${file}\n`).join('');
+}
