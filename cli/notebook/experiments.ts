@@ -59,6 +59,8 @@ export interface ExperimentResult {
 
 interface Experiment {
   id: string;
+  /** The handout's part: `--parts` chooses by it. */
+  part: number;
   title: string;
   questions: string[];
   command: string;
@@ -81,6 +83,7 @@ function tlsOptions(targets: Targets, version: 'TLSv1.2' | 'TLSv1.3'): TlsClient
 export const EXPERIMENTS: Experiment[] = [
   {
     id: 'echo',
+    part: 1,
     title: 'Part 1.2: the echo server (code C) and the Romeo client (code D)',
     questions: ['Q2', 'Q4', 'Q5', 'Q6', 'Q7', 'Q9'],
     command: 'socklab echo serve & socklab echo send --hold; ss -tan',
@@ -116,6 +119,7 @@ export const EXPERIMENTS: Experiment[] = [
   ...(['CMD_short:0', 'CMD_short:1'] as const).map(
     (command): Experiment => ({
       id: `pdc-${command.slice(-1)}`,
+      part: 2,
       title: `Part 2: ${command} over TCP`,
       questions: command === 'CMD_short:0' ? ['Q10', 'Q11', 'Q13'] : ['Q10', 'Q12', 'Q13'],
       command: `socklab pdc ${command} --json`,
@@ -140,6 +144,7 @@ export const EXPERIMENTS: Experiment[] = [
   ),
   {
     id: 'flood',
+    part: 2,
     title: 'Part 2: CMD_floodme over TCP, read as it comes and with recv(1024)',
     questions: ['Q14', 'Q15', 'Q16'],
     command: 'socklab pdc CMD_floodme > flood.txt; socklab pdc CMD_floodme --recv-size 1024 --json',
@@ -165,6 +170,7 @@ export const EXPERIMENTS: Experiment[] = [
   },
   {
     id: 'reset',
+    part: 3,
     title: 'Part 3: the dual-stack RESET exchange, and 60 runs for the loss probability',
     questions: ['Q17', 'Q18'],
     command: 'socklab reset --json; socklab reset --runs 60 --concurrency 10 --json',
@@ -194,6 +200,7 @@ export const EXPERIMENTS: Experiment[] = [
   },
   {
     id: 'multicast',
+    part: 4,
     title: 'Part 4: the multicast channel, and its answer to a message over 300 characters',
     questions: ['Q19', 'Q20', 'Q21', 'Q22'],
     command: 'socklab mcast listen --count 3; socklab mcast send --id 123456 --message "…350 characters…"',
@@ -234,6 +241,7 @@ export const EXPERIMENTS: Experiment[] = [
   ...(['CMD_short:0', 'CMD_floodme'] as const).map(
     (command): Experiment => ({
       id: `ws-${command === 'CMD_floodme' ? 'flood' : '0'}`,
+      part: 5,
       title: `Part 5: ${command} over WebSocket`,
       questions: ['Q23', 'Q24', 'Q25'],
       command: `socklab ws ${command} --json`,
@@ -256,6 +264,7 @@ export const EXPERIMENTS: Experiment[] = [
   ...(['TLSv1.3', 'TLSv1.2'] as const).map(
     (version): Experiment => ({
       id: `tls-${version.slice(-3)}`,
+      part: 6,
       title: `Part 6: the TLS PMU over ${version}`,
       questions: ['Q26', 'Q27', 'Q28', 'Q29'],
       command: `socklab tls CMD_short:0 --tls-version ${version.slice(-3)} --json --keylog keys.log`,
@@ -284,9 +293,9 @@ export const EXPERIMENTS: Experiment[] = [
 ];
 
 /** Runs every experiment at once (none disturbs another's counts: each counts its own connection); one failing does not stop the others. */
-export async function runExperiments(targets: Targets, onDone: (result: ExperimentResult) => void): Promise<ExperimentResult[]> {
+export async function runExperiments(targets: Targets, parts: ReadonlySet<number>, onDone: (result: ExperimentResult) => void): Promise<ExperimentResult[]> {
   return Promise.all(
-    EXPERIMENTS.map(async (experiment) => {
+    EXPERIMENTS.filter((experiment) => parts.has(experiment.part)).map(async (experiment) => {
       const started = performance.now();
       const base = { id: experiment.id, title: experiment.title, questions: experiment.questions, command: experiment.command };
       let result: ExperimentResult;

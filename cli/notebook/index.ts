@@ -9,6 +9,8 @@ import { CA_CERT } from '../../lib/certs/ca.js';
 import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
 import { createLogger } from '../../lib/logger.js';
 import { projectRoot, resolveProjectPath } from '../../lib/paths.js';
+import { buildReport, type ProberReport } from '../../services/reset-prober/report.js';
+import { readProberSummary } from '../../services/reset-prober/store.js';
 import type { Service } from '../../services/service.js';
 import { splitSettingFlags } from '../context.js';
 import { Capture } from './capture.js';
@@ -19,6 +21,8 @@ export interface NotebookFlags {
   out?: string;
   campus: boolean;
   pcap?: boolean;
+  /** The handout's parts to measure, 1 to 6. */
+  parts: ReadonlySet<number>;
 }
 
 /** True inside `socklab campus`: its hosts file is bind-mounted over /etc/hosts. */
@@ -76,7 +80,7 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
       } else process.stderr.write(`socklab: no capture: ${started.problem}\n`);
     }
     const progress = process.stderr.isTTY;
-    const experiments = await runExperiments(targets, (result: ExperimentResult) => {
+    const experiments = await runExperiments(targets, flags.parts, (result: ExperimentResult) => {
       if (progress) process.stderr.write(`${result.ok ? 'measured' : 'FAILED  '} ${result.title}${result.ok ? '' : `: ${result.error}`} (${result.durationMs} ms)\n`);
     });
     if (capture) {
@@ -99,7 +103,7 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
       startedAt,
       endedAt: new Date().toISOString(),
     };
-    const notebook = { environment, experiments };
+    const notebook = { environment, experiments, prober: flags.parts.has(3) ? proberHistory(loaded.config) : null };
     writeFileSync(path.join(out, 'notebook.json'), `${JSON.stringify(notebook, null, 2)}\n`);
     writeFileSync(path.join(out, 'notebook.md'), notebookMarkdown(notebook));
     writeFileSync(path.join(out, 'notebook.html'), notebookHtml(notebook));
@@ -112,6 +116,18 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
   } finally {
     await capture?.stop();
     await stop();
+  }
+}
+
+/** The reset-prober's hour-of-day report (Q17), when its store has probes. */
+function proberHistory(config: Config): ProberReport | null {
+  const file = resolveProjectPath(config.prober.db);
+  if (!existsSync(file)) return null;
+  try {
+    const report = buildReport(readProberSummary(file));
+    return report.probes > 0 ? report : null;
+  } catch {
+    return null; // an unreadable store is the prober's business: the notebook goes on without it
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type ProberReport, reportSvg, reportText } from '../../services/reset-prober/report.js';
 import type { ExperimentResult } from './experiments.js';
 
 export interface Environment {
@@ -23,6 +24,8 @@ export interface Environment {
 export interface Notebook {
   environment: Environment;
   experiments: ExperimentResult[];
+  /** The reset-prober's store by hour of day (Q17), when it has probes. */
+  prober: ProberReport | null;
 }
 
 const SEGMENTS_NOTE = (environment: Environment) =>
@@ -62,6 +65,7 @@ export function notebookMarkdown(notebook: Notebook): string {
     for (const row of rows) lines.push(`| ${row.name} | ${row.value.replace(/\|/g, '\\|')} | ${row.experiment.id} |`);
     lines.push('');
   }
+  if (notebook.prober) lines.push('## Q17: the reset-prober\'s store, by hour of day', '', '```', reportText(notebook.prober).trimEnd(), '```', '');
   lines.push('## Experiments', '');
   for (const experiment of notebook.experiments) {
     lines.push(`### ${experiment.title}`, '', `- command: \`${experiment.command}\``, `- inputs: \`${JSON.stringify(experiment.inputs)}\``, `- ${experiment.ok ? `measured in ${experiment.durationMs} ms` : `FAILED: ${experiment.error}`}`);
@@ -100,6 +104,7 @@ export function notebookHtml(notebook: Notebook): string {
 <p>Measured ${escapeHtml(environment.startedAt)} to ${escapeHtml(environment.endedAt)} (${escapeHtml(environment.timeZone)}, UTC${escapeHtml(environment.utcOffset)}) on ${escapeHtml(`${environment.os} ${environment.kernel}`)}, Node.js ${escapeHtml(environment.node)}, socklab ${escapeHtml(environment.socklab)}.</p>
 <p id="network">${escapeHtml(SEGMENTS_NOTE(environment))}.</p>
 ${sections}
+${notebook.prober ? `<section id="prober"><h2>Q17: the reset-prober's store, by hour of day</h2>${reportSvg(notebook.prober)}</section>` : ''}
 <h2>Experiments</h2><ul>${experiments}</ul>
 </body></html>
 `;

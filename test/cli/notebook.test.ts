@@ -6,6 +6,7 @@ import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { machineChecks } from '../../lib/campus/doctor.js';
+import { ProberStore } from '../../services/reset-prober/store.js';
 import { runCli } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -94,6 +95,23 @@ describe('socklab notebook', () => {
       }
     }
   }, 120_000);
+
+  it('--parts measures only those parts, and adds the prober\'s store by hour of day when it has probes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-notebook-parts-'));
+    const proberDb = path.join(dir, 'prober.db');
+    const store = new ProberStore(proberDb);
+    store.append([{ kind: 'probe', record: { at: new Date().toISOString(), family: 'IPv4', targets: ['127.0.0.1'], acknowledged: true, address: '127.0.0.1', offset: 3, rounds: 1, packets: 2, rttMs: 0.2, error: null } }]);
+    store.close();
+    const out = path.join(dir, 'nb');
+    const run = await runCli(['notebook', '--out', out, '--parts', '3', '--no-campus', '--prober.db', proberDb], {}, 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    const notebook = JSON.parse(readFileSync(path.join(out, 'notebook.json'), 'utf8')) as NotebookJson & { prober: { probes: number } | null };
+    expect(notebook.experiments.map((experiment) => experiment.id)).toEqual(['reset']);
+    expect(notebook.environment.network).toBe('loopback');
+    expect(notebook.prober?.probes).toBe(1);
+    expect(readFileSync(path.join(out, 'notebook.md'), 'utf8')).toContain("## Q17: the reset-prober's store, by hour of day");
+    expect(readFileSync(path.join(out, 'notebook.html'), 'utf8')).toContain('<svg');
+  });
 
   it('refuses a bad flag with exit 2', async () => {
     const run = await runCli(['notebook', '--parts', 'x']);
