@@ -1,35 +1,14 @@
 /// <reference lib="dom" />
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Page } from 'puppeteer-core';
 import { closeServer, listen } from '../lib/listen.js';
-import { alternate, type BenchResult, CLI, median } from './harness.js';
+import { alternate, type BenchResult, median, startService } from './harness.js';
 import { yearStore } from './prober-report-year.js';
 
 const ROUNDS = 5;
-
-/** The dashboard service as pm2 runs it, on a port the system chose. */
-function dashboard(proberDb: string, recorderDb: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'service', 'dashboard', '--prober.db', proberDb, '--recorder.db', recorderDb, '--dashboard.port', '0', '--log.format', 'json'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, SOCKLAB_PROFILE: 'local' },
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.on('exit', (code) => reject(new Error(`dashboard exited ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = output.split('\n').find((line) => line.includes('"message":"ready"'));
-      if (!ready) return;
-      child.stdout!.resume();
-      child.removeAllListeners('exit');
-      resolve({ child, url: (JSON.parse(ready) as { endpoints: string[] }).endpoints[0]!.split(' ')[1]! });
-    });
-  });
-}
 
 async function timed(page: Page, url: string, ready: string): Promise<number> {
   const started = performance.now();
@@ -43,24 +22,25 @@ export async function run(): Promise<BenchResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-draw-'));
   const proberDb = path.join(dir, 'prober.db');
   yearStore(proberDb);
-  const service = await dashboard(proberDb, path.join(dir, 'recorder.db'));
+  const service = await startService(['service', 'dashboard', '--prober.db', proberDb, '--recorder.db', path.join(dir, 'recorder.db'), '--dashboard.port', '0']);
+  const url = service.endpoints[0]!.split(' ')[1]!;
   const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
   let staticServer: http.Server | undefined;
   try {
     const page = await browser.newPage();
     await page.setViewport({ width: 1400, height: 1000 });
     // The same page, drawn once and saved as it stands: what a static page of that size costs.
-    await page.goto(service.url);
+    await page.goto(url);
     await page.waitForSelector('body[data-ready="true"]');
     const drawn = (await page.content()).replace(/<script[^>]*><\/script>/g, '').replace('<body', '<body data-ready="true"');
-    const css = await (await fetch(`${service.url}app.css`)).text();
+    const css = await (await fetch(`${url}app.css`)).text();
     staticServer = http.createServer((request, response) => {
       response.writeHead(200, { 'content-type': request.url === '/app.css' ? 'text/css' : 'text/html' });
       response.end(request.url === '/app.css' ? css : drawn);
     });
     const { port } = await listen(staticServer, { host: '127.0.0.1', port: 0 });
     const samples = await alternate(ROUNDS, {
-      dashboard: () => timed(page, service.url, 'body[data-ready="true"]'),
+      dashboard: () => timed(page, url, 'body[data-ready="true"]'),
       static: () => timed(page, `http://127.0.0.1:${port}/`, 'body[data-ready="true"]'),
     });
     const ratio = median(samples.dashboard!) / median(samples.static!);
@@ -78,7 +58,7 @@ export async function run(): Promise<BenchResult> {
   } finally {
     await browser.close();
     if (staticServer) await closeServer(staticServer);
-    service.child.kill('SIGTERM');
+    await service.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,49 +1,29 @@
 /// <reference lib="dom" />
-import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { bindDatagram, closeSocket } from '../lib/listen.js';
 import { openStoreReadOnly } from '../lib/sqlite.js';
 import { encodeTvDatagram } from '../lib/tv.js';
-import { type BenchResult, CLI, median, percentile } from './harness.js';
+import { type BenchResult, median, percentile, startService } from './harness.js';
 
 const DATAGRAMS = 20_000;
 const PER_SECOND = 10_000;
-
-/** A service as pm2 runs it, in its own process; resolves with its first endpoint's port once ready. */
-function service(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [CLI, 'service', ...args, '--log.format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SOCKLAB_PROFILE: 'local' } });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.on('exit', (code) => reject(new Error(`${args[0]} exited ${code}: ${output}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = output.split('\n').find((line) => line.includes('"message":"ready"'));
-      if (!ready) return;
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
-      child.removeAllListeners('exit');
-      const endpoint = (JSON.parse(ready) as { endpoints: string[] }).endpoints[0]!;
-      resolve({ child, port: Number(/(?::|port )(\d+)/.exec(endpoint)![1]) });
-    });
-  });
-}
-
-const peakMiB = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /** Issue 14: the recorder at 10,000 datagrams/s with the dashboard's page open. */
 export async function run(): Promise<BenchResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-feed-'));
   const db = path.join(dir, 'recorder.db');
-  const recorder = await service(['mcast-recorder', '--recorder.db', db, '--recorder.port', '0']);
-  const dashboard = await service(['dashboard', '--recorder.db', db, '--prober.db', path.join(dir, 'prober.db'), '--dashboard.port', '0']);
+  const recorder = await startService(['service', 'mcast-recorder', '--recorder.db', db, '--recorder.port', '0']);
+  const dashboard = await startService(['service', 'dashboard', '--recorder.db', db, '--prober.db', path.join(dir, 'prober.db'), '--dashboard.port', '0']);
+  const recorderPort = Number(/ port (\d+) /.exec(recorder.endpoints[0]!)![1]);
+  const dashboardUrl = dashboard.endpoints[0]!.split(' ')[1]!;
   const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${dashboard.port}/`);
+    await page.goto(dashboardUrl);
     await page.waitForSelector('body[data-ready="true"]');
     const sender = dgram.createSocket('udp4');
     await bindDatagram(sender, { address: '127.0.0.1', port: 0 });
@@ -62,7 +42,7 @@ export async function run(): Promise<BenchResult> {
     const started = performance.now();
     for (let sent = 0; sent < DATAGRAMS; ) {
       const due = Math.min(DATAGRAMS, Math.floor(((performance.now() - started) / 1000) * PER_SECOND));
-      for (; sent < due; sent += 1) sender.send(encodeTvDatagram('burst1', `seq ${sent + 1}`), recorder.port, '224.1.1.1');
+      for (; sent < due; sent += 1) sender.send(encodeTvDatagram('burst1', `seq ${sent + 1}`), recorderPort, '224.1.1.1');
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     const count = () => {
@@ -81,7 +61,7 @@ export async function run(): Promise<BenchResult> {
     await closeSocket(sender);
     const stored = count();
     const feedLines = await page.$$eval('#recorder .feed li', (lines) => lines.length);
-    const rss = peakMiB(dashboard.child.pid!);
+    const rss = dashboard.peakRssMiB();
     return {
       name: `dashboard open while the recorder takes ${DATAGRAMS.toLocaleString('en')} datagrams at ${PER_SECOND.toLocaleString('en')}/s`,
       table: [
@@ -96,8 +76,7 @@ export async function run(): Promise<BenchResult> {
     };
   } finally {
     await browser.close();
-    recorder.child.kill('SIGTERM');
-    dashboard.child.kill('SIGTERM');
+    await Promise.all([recorder.stop(), dashboard.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

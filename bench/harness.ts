@@ -37,37 +37,42 @@ export function timeCommand(command: string, args: string[]): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-export interface RunningLab {
+export interface RunningService {
   child: ChildProcess;
   endpoints: string[];
   /** Peak resident memory of the server process so far (VmHWM), in MiB. */
   peakRssMiB(): number;
+  /** Resident memory now (VmRSS), in MiB. */
+  rssMiB(): number;
   stop(): Promise<void>;
 }
 
-/** Starts `socklab lab` in its own process (so its memory is its own) and waits for its ready line. */
-export function startLab(args: string[]): Promise<RunningLab> {
-  const child = spawn(process.execPath, [CLI, 'lab', '--log.format', 'json', ...args], {
+const status = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/**
+ * Starts `socklab ARGS` (a service, or the lab) in its own process, as pm2 runs it (JSON logs,
+ * the Node.js flags given), so that its memory is its own; resolves once it has logged it is ready.
+ */
+export function startService(args: string[], nodeArgs: readonly string[] = []): Promise<RunningService> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args, '--log.format', 'json'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SOCKLAB_PROFILE: 'local' },
   });
   return new Promise((resolve, reject) => {
     let output = '';
-    child.on('exit', (code) => reject(new Error(`lab exited with ${code}: ${output}`)));
+    child.on('exit', (code) => reject(new Error(`socklab ${args.join(' ')} exited with ${code}: ${output}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split('\n').find((entry) => entry.includes('"message":"ready"'));
       if (!line) return;
       child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
+      child.stdout!.resume(); // a log line a session: read and dropped, as pm2 would write it away
       child.removeAllListeners('exit');
       resolve({
         child,
         endpoints: (JSON.parse(line) as { endpoints: string[] }).endpoints,
-        peakRssMiB: () => {
-          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-          return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-        },
+        peakRssMiB: () => status(child.pid!, 'VmHWM'),
+        rssMiB: () => status(child.pid!, 'VmRSS'),
         stop: () =>
           new Promise<void>((done) => {
             child.once('exit', () => done());
@@ -76,6 +81,11 @@ export function startLab(args: string[]): Promise<RunningLab> {
       });
     });
   });
+}
+
+/** `socklab lab` in its own process, ready. */
+export function startLab(args: string[]): Promise<RunningService> {
+  return startService(['lab', ...args]);
 }
 
 export function portOf(endpoints: string[], part: string): number {

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { ensureLocalServerCertificate } from '../lib/certs/local.js';
 import { SERVICES } from '../services/registry.js';
-import { CLI, portOf } from './harness.js';
+import { portOf, startService } from './harness.js';
 
 export interface RunningTlsPmu {
   port: number;
@@ -16,40 +15,23 @@ export interface RunningTlsPmu {
 }
 
 /** `socklab service tls-pmu` as pm2 runs it (its Node.js flags), in a process of its own, with a fresh local CA. */
-export function startTlsPmu(settings: string[] = []): Promise<RunningTlsPmu> {
+export async function startTlsPmu(settings: string[] = []): Promise<RunningTlsPmu> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-tls-bench-'));
   const files = { keyFile: path.join(dir, 'server_key.pem'), certFile: path.join(dir, 'server.cert.pem'), caDir: path.join(dir, 'ca') };
   ensureLocalServerCertificate(files);
-  const child = spawn(
-    process.execPath,
-    [...(SERVICES['tls-pmu']!.nodeArgs ?? []), CLI, 'service', 'tls-pmu', '--tlsPmu.key', files.keyFile, '--tlsPmu.cert', files.certFile, '--tlsPmu.port', '0', '--log.format', 'json', ...settings],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SOCKLAB_PROFILE: 'local' } },
+  const service = await startService(
+    ['service', 'tls-pmu', '--tlsPmu.key', files.keyFile, '--tlsPmu.cert', files.certFile, '--tlsPmu.port', '0', ...settings],
+    SERVICES['tls-pmu']!.nodeArgs,
   );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.on('exit', (code) => reject(new Error(`tls-pmu exited with ${code}: ${output}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = output.split('\n').find((line) => line.includes('"message":"ready"'));
-      if (!ready) return;
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume(); // one log line a session: read and dropped, as pm2 would write it away
-      child.removeAllListeners('exit');
-      resolve({
-        port: portOf((JSON.parse(ready) as { endpoints: string[] }).endpoints, 'tls-pmu'),
-        ca: readFileSync(path.join(files.caDir, 'cacert.pem')),
-        rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
-        stop: () =>
-          new Promise<void>((done) => {
-            child.once('exit', () => {
-              rmSync(dir, { recursive: true, force: true });
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-  });
+  return {
+    port: portOf(service.endpoints, 'tls-pmu'),
+    ca: readFileSync(path.join(files.caDir, 'cacert.pem')),
+    rssMiB: service.rssMiB,
+    stop: async () => {
+      await service.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface GraderExchange {
