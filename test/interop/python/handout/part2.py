@@ -1,4 +1,5 @@
 # Part 2, as a student writes it: the PDC connects to the course's PMU and prints each message.
+# Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
 import re
 import socket
 import sys

@@ -1,4 +1,5 @@
 # Part 3, as a student writes it: RESET:20 to every address of the server, both families, until OFFSET.
+# Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
 import select
 import socket
 

@@ -1,4 +1,5 @@
 # Part 4, as a student writes it: send the ID and each line of stdin to the group, no interface chosen.
+# Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
 import socket
 import sys
 

@@ -1,4 +1,5 @@
 # Part 5, as a student writes it: websocket-client against the course's server, one line per on_message.
+# Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
 import sys
 import websocket
 
