@@ -37,7 +37,7 @@ function summary(command: string, result: PdcResult): string {
   if (!tls) return line;
   const { toServer, fromServer } = tls.handshakeSegments;
   const handshake = toServer === null || fromServer === null ? 'segments unknown' : `${plural(toServer, 'segment')} to the server, ${plural(fromServer, 'segment')} from it`;
-  return `${line}handshake: ${handshake}; ${tls.suitesOffered ?? '?'} suites offered; key exchange ${tls.keyExchange}; server key ${tls.serverKey}; records ${tls.recordCipher}, ${tls.recordIntegrity}\n`;
+  return `${line}handshake: ${handshake}; ${tls.suitesOffered ?? '?'} suites offered; key exchange ${tls.keyExchange}; server key ${tls.serverKey}, signing with ${tls.signatureAlgorithm ?? '?'}; records ${tls.recordCipher}, ${tls.recordIntegrity}\n`;
 }
 
 /** Why an exchange that ended normally still did not get a PMU answer (exit 1, after printing what came). */

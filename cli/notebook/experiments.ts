@@ -279,6 +279,7 @@ export const EXPERIMENTS: Experiment[] = [
             measure('Q27', 'cipher suites offered', session.suitesOffered, 'suites'),
             measure('Q27', 'cipher suite agreed', session.cipherStandardName, ''),
             measure('Q28', 'key exchange', session.keyExchange, ''),
+            measure('Q28', 'server signature algorithm', session.signatureAlgorithm, ''),
             measure('Q28', 'server key', session.serverKey, ''),
             measure('Q29', 'record cipher', session.recordCipher, ''),
             measure('Q29', 'record integrity', session.recordIntegrity, ''),

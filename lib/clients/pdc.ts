@@ -10,6 +10,7 @@ import { PmuMessageSplitter, type StreamItem } from '../pmu/splitter.js';
 import { dataSegments, dataSegmentsIn } from '../tcp-info.js';
 import { connectionError } from './network-errors.js';
 import { readSocket } from './recv.js';
+import { signatureAlgorithm } from './tls-trace.js';
 
 export interface PdcOptions {
   host: string;
@@ -51,6 +52,8 @@ export interface TlsSession {
   cipherStandardName: string | null;
   /** How many suites this client offered in its ClientHello. */
   suitesOffered: number | null;
+  /** The server's handshake signature, e.g. rsa_pss_rsae_sha256 (see signatureAlgorithm()). */
+  signatureAlgorithm: string | null;
   /** The key exchange's group, e.g. X25519 (ECDHE). */
   keyExchange: string | null;
   /** The record protection: the symmetric cipher, and AEAD (no separate MAC) or the MAC. */
@@ -105,6 +108,7 @@ function describeSession(socket: tls.TLSSocket): TlsSession {
     cipher: cipher?.name ?? null,
     cipherStandardName: cipher?.standardName ?? null,
     suitesOffered: null, // counted apart: see suitesOffered()
+    signatureAlgorithm: null, // read apart: see signatureAlgorithm()
     keyExchange: ephemeral?.name ? `${ephemeral.type === 'ECDH' ? 'ECDHE' : ephemeral.type} ${ephemeral.name}` : null,
     recordCipher: protection?.cipher ?? null,
     recordIntegrity: protection?.integrity ?? null,
@@ -255,7 +259,11 @@ function connect(options: PdcOptions, onReady: (session?: TlsSession) => void): 
 export async function runPdc(options: PdcOptions): Promise<PdcResult> {
   const offered = options.tls ? suitesOffered(options.tls) : null;
   const result = await exchange(options);
-  if (result.tls && offered) result.tls.suitesOffered = await offered;
+  if (result.tls && offered && options.tls) {
+    result.tls.suitesOffered = await offered;
+    // After the exchange, so that its own connection is not counted in the exchange's.
+    result.tls.signatureAlgorithm = await signatureAlgorithm({ host: options.host, port: options.port, servername: options.tls.servername, version: options.tls.version, securityLevel: options.tls.securityLevel });
+  }
   return result;
 }
 

@@ -169,8 +169,9 @@ describe('socklab tls and socklab service tls-pmu', () => {
       await waitFor('tcpdump to listen', () => said.includes('listening'));
       const run = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--tls-version', version, '--keylog', keylog, '--json']);
       expect(run.code, run.stderr).toBe(0);
-      const session = (JSON.parse(run.stdout) as { tls: Record<string, unknown> & { handshakeSegments: { toServer: number; fromServer: number } } }).tls;
-      expect(session).toMatchObject({ version: `TLSv${version}`, keyExchange: 'ECDHE X25519', serverKey: 'RSA 2048', recordCipher: 'AES-256-GCM', recordIntegrity: 'AEAD (GCM)' });
+      const result = JSON.parse(run.stdout) as { localPort: number; tls: Record<string, unknown> & { handshakeSegments: { toServer: number; fromServer: number } } };
+      const session = result.tls;
+      expect(session).toMatchObject({ version: `TLSv${version}`, keyExchange: 'ECDHE X25519', serverKey: 'RSA 2048', recordCipher: 'AES-256-GCM', recordIntegrity: 'AEAD (GCM)', signatureAlgorithm: 'rsa_pss_rsae_sha256' });
       if (version === '1.3') expect(session.suitesOffered).toBe(3); // TLS 1.3 only: its three suites
       else expect(session.suitesOffered as number).toBeGreaterThan(3);
       await waitFor('the whole exchange in the capture', () =>
@@ -180,15 +181,16 @@ describe('socklab tls and socklab service tls-pmu', () => {
       await new Promise((resolve) => tcpdump.on('exit', resolve));
       // tshark, with the key log, decrypts every record: the frame that carries the command ends the
       // handshake; the payload packets each way before it are the handshake's.
-      const frames = spawnSync('tshark', ['-r', capture, '-d', `tcp.port==${port},tls`, '-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.len', '-e', 'data.data'], { encoding: 'utf8' })
+      const frames = spawnSync('tshark', ['-r', capture, '-d', `tcp.port==${port},tls`, '-o', `tls.keylog_file:${keylog}`, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.len', '-e', 'data.data'], { encoding: 'utf8' })
         .stdout.trim()
         .split('\n')
         .map((line) => {
-          const [source, length, data] = line.split('\t');
+          const [source, destination, length, data] = line.split('\t');
           const records = (data ?? '').split(',').filter(Boolean).map((hex) => Buffer.from(hex.replace(/:/g, ''), 'hex').toString());
-          return { fromServer: source === port, payload: Number(length) > 0, records };
+          return { fromServer: source === port, client: source === port ? destination : source, payload: Number(length) > 0, records };
         })
-        .filter((frame) => frame.payload);
+        // the exchange's own connection (the signature algorithm is read over a second one)
+        .filter((frame) => frame.payload && frame.client === String(result.localPort));
       const command = frames.findIndex((frame) => !frame.fromServer && frame.records.includes('CMD_short:0'));
       expect(command).toBeGreaterThan(0);
       const before = frames.slice(0, command);
