@@ -1,33 +1,28 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureLocalServerCertificate } from '../lib/certs/local.js';
-import { alternate, type BenchResult, CLI, median } from './harness.js';
-import { closeServer } from '../lib/listen.js';
+import { SERVICES } from '../services/registry.js';
+import { alternate, type BenchResult, median, portOf, startService } from './harness.js';
 
 const SECONDS = 5;
 const ROUNDS = 3;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await closeServer(server);
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
+/**
+ * `openssl s_server -quiet` on a port the system chose (quiet, as it is measured: it then names its
+ * port nowhere, so `ss` finds it by process).
+ */
+async function opensslServer(key: string, cert: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn('openssl', ['s_server', '-key', key, '-cert', cert, '-accept', '127.0.0.1:0', '-quiet', '-naccept', '1000000'], { stdio: ['ignore', 'ignore', 'ignore'] });
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ port, host: '127.0.0.1' }, () => (socket.destroy(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const listening = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout.split('\n').find((line) => line.includes(`pid=${child.pid},`));
+    const port = listening ? /127\.0\.0\.1:(\d+)/.exec(listening)?.[1] : undefined;
+    if (port) return { child, port: Number(port) };
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`nothing listens on ${port}`);
+  child.kill('SIGKILL');
+  throw new Error('openssl s_server did not listen');
 }
 
 /** Full handshakes a second, as `openssl s_time -new` counts them. */
@@ -44,20 +39,15 @@ export async function run(): Promise<BenchResult> {
   const key = path.join(dir, 'server_key.pem');
   const cert = path.join(dir, 'server.cert.pem');
   ensureLocalServerCertificate({ keyFile: key, certFile: cert, caDir: path.join(dir, 'ca') });
-  const ourPort = await freePort();
-  const theirPort = await freePort();
-  const ours = spawn(process.execPath, [CLI, 'service', 'tls-pmu', '--tlsPmu.key', key, '--tlsPmu.cert', cert, '--tlsPmu.port', String(ourPort), '--log.format', 'json'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, SOCKLAB_PROFILE: 'local' },
-  });
-  const theirs = spawn('openssl', ['s_server', '-key', key, '-cert', cert, '-accept', String(theirPort), '-quiet', '-naccept', '1000000'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const ours = await startService(['service', 'tls-pmu', '--tlsPmu.key', key, '--tlsPmu.cert', cert, '--tlsPmu.port', '0'], SERVICES['tls-pmu']!.nodeArgs);
+  const theirs = await opensslServer(key, cert);
   let samples: Record<string, number[]>;
   try {
-    await Promise.all([waitForPort(ourPort), waitForPort(theirPort)]);
-    samples = await alternate(ROUNDS, { socklab: () => handshakesPerSecond(ourPort), openssl: () => handshakesPerSecond(theirPort) });
+    const ourPort = portOf(ours.endpoints, 'tls-pmu');
+    samples = await alternate(ROUNDS, { socklab: () => handshakesPerSecond(ourPort), openssl: () => handshakesPerSecond(theirs.port) });
   } finally {
-    ours.kill('SIGTERM');
-    theirs.kill('SIGTERM');
+    await ours.stop();
+    theirs.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
   const ratio = median(samples.socklab!) / median(samples.openssl!);
