@@ -1,5 +1,8 @@
 # Part 2, as a student writes it: the PDC connects to the course's PMU and prints each message.
 # Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
+import sys as _sys
+if not open('/etc/hosts').read().startswith('# socklab campus'):  # never the real course hosts
+    _sys.exit('run me inside socklab campus')
 import re
 import socket
 import sys

@@ -1,5 +1,8 @@
 # Part 3, as a student writes it: RESET:20 to every address of the server, both families, until OFFSET.
 # Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
+import sys as _sys
+if not open('/etc/hosts').read().startswith('# socklab campus'):  # never the real course hosts
+    _sys.exit('run me inside socklab campus')
 import select
 import socket
 

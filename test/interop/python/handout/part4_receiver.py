@@ -1,5 +1,8 @@
 # Part 4, as a student writes it: join 224.1.1.1:5005 on INADDR_ANY, no interface chosen; print N datagrams.
 # Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
+import sys as _sys
+if not open('/etc/hosts').read().startswith('# socklab campus'):  # never the real course hosts
+    _sys.exit('run me inside socklab campus')
 import socket
 import struct
 import sys

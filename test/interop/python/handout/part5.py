@@ -1,5 +1,8 @@
 # Part 5, as a student writes it: websocket-client against the course's server, one line per on_message.
 # Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
+import sys as _sys
+if not open('/etc/hosts').read().startswith('# socklab campus'):  # never the real course hosts
+    _sys.exit('run me inside socklab campus')
 import sys
 import websocket
 
