@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { formatHostPort } from '../lib/address.js';
-import { courseNames, hostsFile } from '../lib/campus/hosts.js';
+import { type CourseNames, courseNames, hostsFile } from '../lib/campus/hosts.js';
 import { machineChecks, unshareArgs } from '../lib/campus/doctor.js';
 import { describeError, socklabError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
@@ -20,16 +20,14 @@ function signalExitCode(signal: NodeJS.Signals | null): number {
 }
 
 /**
- * The outer half of `socklab campus`: checks that the machine can make namespaces, then runs
- * socklab again inside new ones (`--inside`), and passes it the signals this process gets.
- * unshare --fork ignores SIGINT and SIGTERM itself, so they go to its child, the campus's init.
+ * Runs socklab again (`inner`: its arguments) as the init of new namespaces, having checked that
+ * the machine can make them, and passes it the signals this process gets. unshare --fork ignores
+ * SIGINT and SIGTERM itself, so they go to its child, the campus's init.
  */
-export async function enterCampus(argv: string[]): Promise<number> {
-  const failing = machineChecks({ campusOnly: true }).find((check) => !check.ok);
-  if (failing) throw socklabError('SOCKLAB_ERR_USAGE', `socklab campus cannot run here: ${failing.detail}; fix: ${failing.fix}`);
-  const at = argv.indexOf('campus');
-  const inner = [...argv.slice(0, at + 1), '--inside', ...argv.slice(at + 1)];
-  const child = spawn('unshare', [...unshareArgs(), '--', process.execPath, process.argv[1]!, ...inner], { stdio: 'inherit' });
+export async function inNamespaces(inner: string[], stdio: 'inherit' | ['ignore', 'ignore', 'inherit'] = 'inherit'): Promise<number> {
+  const failing = campusProblem();
+  if (failing) throw socklabError('SOCKLAB_ERR_USAGE', `socklab campus cannot run here: ${failing}`);
+  const child = spawn('unshare', [...unshareArgs(), '--', process.execPath, process.argv[1]!, ...inner], { stdio });
   const campusInit = (): number | null => {
     try {
       const pid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
@@ -49,6 +47,18 @@ export async function enterCampus(argv: string[]): Promise<number> {
       resolve(code ?? signalExitCode(signal));
     });
   });
+}
+
+/** Why this machine cannot run the campus, with the fix; null when it can. */
+export function campusProblem(): string | null {
+  const failing = machineChecks({ campusOnly: true }).find((check) => !check.ok);
+  return failing ? `${failing.detail}; fix: ${failing.fix}` : null;
+}
+
+/** The outer half of `socklab campus`: the same command line again, `--inside` the namespaces. */
+export function enterCampus(argv: string[]): Promise<number> {
+  const at = argv.indexOf('campus');
+  return inNamespaces([...argv.slice(0, at + 1), '--inside', ...argv.slice(at + 1)]);
 }
 
 function run(command: string, args: string[]): { ok: boolean; error: string } {
@@ -82,17 +92,33 @@ function setUpNetwork(mtu: number, flags: CampusFlags): string[] {
   return notes;
 }
 
-/** The inner half: runs as the init of the campus's namespaces (as root in them). */
-export async function runInside(loaded: LoadedConfig, flags: CampusFlags, commandLine: string[]): Promise<number> {
-  const { config } = loaded;
-  for (const note of setUpNetwork(config.campus.mtu, flags)) process.stderr.write(`socklab campus: ${note}\n`);
+export interface Campus {
+  names: CourseNames;
+  /** The hosts file bind-mounted over /etc/hosts. */
+  hosts: string;
+  /** What could not be set up as asked, for the user. */
+  notes: string[];
+  /** Removes the campus's scratch folder (the mounts go with the namespace). */
+  remove(): void;
+}
 
+/** Inside new namespaces (as their root): the network and the course names. */
+export function setUpCampus(config: LoadedConfig['config'], flags: CampusFlags): Campus {
+  const notes = setUpNetwork(config.campus.mtu, flags);
   const epfl = loadConfig({ profile: 'epfl', env: {} }).config;
   const names = courseNames({ pmuTcpHost: epfl.client.pmuTcp.host, pmuWsUrl: epfl.client.pmuWs.url, proberHosts: epfl.prober.hosts });
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'socklab-campus-'));
   const hosts = path.join(scratch, 'hosts');
   writeFileSync(hosts, hostsFile(names));
   must('mount', ['--bind', hosts, '/etc/hosts']); // private mount namespace: gone with the campus
+  return { names, hosts, notes, remove: () => rmSync(scratch, { recursive: true, force: true }) };
+}
+
+/** The inner half: runs as the init of the campus's namespaces (as root in them). */
+export async function runInside(loaded: LoadedConfig, flags: CampusFlags, commandLine: string[]): Promise<number> {
+  const { config } = loaded;
+  const { names, hosts, notes, remove } = setUpCampus(config, flags);
+  for (const note of notes) process.stderr.write(`socklab campus: ${note}\n`);
 
   const logger = createLogger({ service: 'campus', level: 'warn', format: 'text', dir: '', rotateBytes: 1e7, keepFiles: 1, stream: process.stderr });
   const services: Service[] = [];
@@ -138,7 +164,7 @@ export async function runInside(loaded: LoadedConfig, flags: CampusFlags, comman
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, stop);
     await Promise.all(services.map((service) => service.close().catch(() => undefined)));
-    rmSync(scratch, { recursive: true, force: true });
+    remove();
   }
 }
 

@@ -4,6 +4,7 @@ import { describeError, isSocklabError } from '../lib/errors.js';
 import { registerBasicsCommands } from './commands/basics.js';
 import { registerCampusCommands } from './commands/campus.js';
 import { registerCertCommands } from './commands/cert.js';
+import { registerCheckCommand } from './commands/check.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerMcastCommands } from './commands/mcast.js';
 import { registerNotebookCommand } from './commands/notebook.js';
@@ -45,6 +46,7 @@ function buildProgram(context: CliContext): Command {
   registerServiceCommands(program, context);
   registerCampusCommands(program, context);
   registerNotebookCommand(program, context);
+  registerCheckCommand(program, context);
   registerConfigCommands(program, context);
   return program;
 }

@@ -152,6 +152,17 @@ export const FORMATS = [
     validate: (v) => check(typeof v === 'string', 'a text'),
   },
   {
+    // `check.run`: {"py": "python3", "js": "node --no-warnings"}, extensions without the dot.
+    name: 'command-map',
+    coerce: jsonOrText,
+    validate: (v) =>
+      check(
+        typeof v === 'object' && v !== null && !Array.isArray(v) &&
+          Object.entries(v).every(([extension, command]) => /^[A-Za-z0-9]{1,10}$/.test(extension) && typeof command === 'string' && command.trim() !== ''),
+        'a map from file extensions (without the dot) to commands, e.g. {"py": "python3", "js": "node"}',
+      ),
+  },
+  {
     // Becomes part of a file name (certs/<id>_key.pem): no separator, no "..", nothing a shell quotes.
     name: 'file-id',
     validate: (v) => check(typeof v === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(v), '1 to 32 letters, digits, "_" or "-" (e.g. your CAMIPRO number)'),

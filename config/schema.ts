@@ -115,6 +115,11 @@ const schemaWithoutSources = {
         format: 'count',
         default: 0,
       },
+      sliceGapMs: {
+        doc: 'With sliceBytes: time between two slices, so that a client reads each one on its own (a fast reader otherwise finds several slices waiting); 0 sends the next at once.',
+        format: 'count',
+        default: 0,
+      },
     },
     pmuUdp: {
       host4: { doc: 'IPv4 address of the RESET server.', format: 'ipv4-address', default: '127.0.0.1' },
@@ -274,6 +279,43 @@ const schemaWithoutSources = {
       format: 'positive-count',
       default: 1500,
     },
+  },
+  check: {
+    run: {
+      doc: '`socklab check`: the command that runs a program, by file extension ("py", "js"…; a file without one is run by its #! line). Programs of other kinds are reported "not run".',
+      format: 'command-map',
+      default: { py: 'python3', js: 'node' } as Record<string, string>,
+    },
+    timeoutSeconds: {
+      doc: '`socklab check`: a client program is stopped after this long (plus the time its command needs, e.g. n seconds for CMD_short:1) and fails as "did not exit".',
+      format: 'positive-count',
+      default: 20,
+    },
+    cpuSeconds: { doc: '`socklab check`: CPU time a program may use (RLIMIT_CPU).', format: 'positive-count', default: 20 },
+    memoryBytes: { doc: '`socklab check`: address space a program may use (RLIMIT_AS).', format: 'positive-count', default: 1024 * 1024 * 1024 },
+    processes: {
+      doc: '`socklab check`: processes a program may run at once (RLIMIT_NPROC), so that a fork bomb stops there.',
+      format: 'positive-count',
+      default: 64,
+    },
+    outputBytes: { doc: '`socklab check`: output kept from a program (stdout and stderr); one that prints more is stopped.', format: 'positive-count', default: 1024 * 1024 },
+    fileBytes: { doc: '`socklab check`: largest file a program may write in its scratch folder (RLIMIT_FSIZE).', format: 'positive-count', default: 16 * 1024 * 1024 },
+    sandboxUid: {
+      doc: '`socklab check` as root: the unprivileged user (and group) programs run as, counting down one per part and per batch job (65534 to 65150 for 64 jobs, Debian\'s unallocated range), so that one program\'s fork bomb never keeps another from starting.',
+      format: 'positive-count',
+      default: 65534,
+    },
+    sliceBytes: {
+      doc: '`socklab check`: the perturbed run of part 2 has the PMU write every message in slices of this many bytes (messages split across and merged within segments).',
+      format: 'positive-count',
+      default: 7,
+    },
+    sliceGapMs: {
+      doc: '`socklab check`: time between two slices in the perturbed run of part 2, so that a client reads them one by one (as lab.pmuTcp.sliceGapMs).',
+      format: 'count',
+      default: 1,
+    },
+    listenSeconds: { doc: '`socklab check`: how long the part 4 receiver listens to the TV channel.', format: 'positive-count', default: 4 },
   },
   recorder: {
     groups: {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import winston from 'winston';
 
 export type Logger = winston.Logger;
@@ -77,4 +77,19 @@ export async function closeLogger(logger: Logger): Promise<void> {
     logger.end();
   });
   await Promise.race([Promise.all(flushed), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+}
+
+/** A logger that keeps its records (as parsed JSON lines): what an emulator saw, for `socklab check` and tests. */
+export function recordingLogger(service: string): { logger: Logger; records: () => Array<Record<string, unknown>> } {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  const logger = createLogger({ service, level: 'debug', format: 'json', dir: '', rotateBytes: 1e6, keepFiles: 1, stream });
+  const records = (): Array<Record<string, unknown>> =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { logger, records };
 }

@@ -19,3 +19,8 @@ export const projectRoot = findProjectRoot(__dirname);
 export function resolveProjectPath(p: string): string {
   return path.isAbsolute(p) ? p : path.join(projectRoot, p);
 }
+
+/** socklab's version, as reports and notebooks record it. */
+export function socklabVersion(): string {
+  return (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -2,10 +2,9 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { onTestFinished } from 'vitest';
 import { bindDatagram, closeSocket } from '../lib/listen.js';
-import { createLogger, type Logger } from '../lib/logger.js';
+import { type Logger, recordingLogger } from '../lib/logger.js';
 import { projectRoot } from '../lib/paths.js';
 import { PmuUdpServer, type PmuUdpServerOptions } from '../services/lab/pmu-udp-server.js';
 
@@ -13,19 +12,8 @@ export const CLI = path.join(projectRoot, 'dist', 'cli', 'main.js');
 
 /** A real logger whose JSON lines the test can read. */
 export function memoryLogger(service = 'test'): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  const logger = createLogger({ service, level: 'debug', format: 'json', dir: '', rotateBytes: 1e6, keepFiles: 1, stream });
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
+  const { logger, records } = recordingLogger(service);
+  return { logger, lines: records };
 }
 
 export interface TcpExchange {

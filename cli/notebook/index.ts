@@ -8,7 +8,7 @@ import { machineChecks } from '../../lib/campus/doctor.js';
 import { CA_CERT } from '../../lib/certs/ca.js';
 import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
 import { createLogger } from '../../lib/logger.js';
-import { projectRoot, resolveProjectPath } from '../../lib/paths.js';
+import { resolveProjectPath, socklabVersion } from '../../lib/paths.js';
 import { buildReport, type ProberReport } from '../../services/reset-prober/report.js';
 import { readProberSummary } from '../../services/reset-prober/store.js';
 import type { Service } from '../../services/service.js';
@@ -92,7 +92,7 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
       os: `${os.type()} ${os.platform()}`,
       kernel: os.release(),
       node: process.version,
-      socklab: (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version,
+      socklab: socklabVersion(),
       profile: loaded.profile,
       network: insideCampus() ? 'campus' : 'loopback',
       loopback: loopbackLink(),

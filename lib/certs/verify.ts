@@ -8,10 +8,13 @@ import { altNamesOf, describeName } from './names.js';
 
 export interface VerifyOptions {
   certFile: string;
-  caFile: string;
+  /** Without a CA, everything but the chain is checked. */
+  caFile?: string;
   keyFile?: string;
   host?: string;
   now?: Date;
+  /** Warn when the key file is readable by others (not for a submission's copy, which was mailed anyway). */
+  checkKeyMode?: boolean;
 }
 
 /** The `cert verify --json` shape of docs/PROTOCOLS.md §Command line, plus warnings that do not make it fail. */
@@ -77,17 +80,9 @@ function namesHost(certificate: forge.pki.Certificate, host: string): boolean {
   return cn?.value ? matches(cn.value) : false; // RFC 6125 §6.4.4: the CN only when there is no SAN
 }
 
-/**
- * Checks a certificate the way a TLS client would before the grader connects: signed by the CA,
- * the CA really a CA, valid now, for this key, naming this host; warns about weak keys and SHA-1.
- */
-export function verifyCertificate(options: VerifyOptions): VerifyReport {
-  const now = options.now ?? new Date();
-  const certificate = parseCertificate(options.certFile, 'certificate');
-  const ca = parseCertificate(options.caFile, 'CA certificate');
+/** Signed by the CA, and the CA really a CA. */
+function chainProblems(certificate: forge.pki.Certificate, ca: forge.pki.Certificate): string[] {
   const problems: string[] = [];
-  const warnings: string[] = [];
-
   if (!certificate.isIssuer(ca)) { // forge: child.isIssuer(parent)
     problems.push(`not issued by this CA: its issuer is ${describeName(certificate.issuer.attributes)}, the CA is ${describeName(ca.subject.attributes)}`);
   } else {
@@ -103,16 +98,31 @@ export function verifyCertificate(options: VerifyOptions): VerifyReport {
   if (!constraints?.cA) problems.push('the CA certificate is not a CA (no basicConstraints CA:TRUE)');
   const caUsage = ca.getExtension('keyUsage') as { keyCertSign?: boolean } | null;
   if (caUsage && !caUsage.keyCertSign) problems.push('the CA certificate may not sign certificates (keyUsage without keyCertSign)');
+  return problems;
+}
+
+/**
+ * Checks a certificate the way a TLS client would before the grader connects: signed by the CA,
+ * the CA really a CA, valid now, for this key, naming this host; warns about weak keys and SHA-1.
+ */
+export function verifyCertificate(options: VerifyOptions): VerifyReport {
+  const now = options.now ?? new Date();
+  const certificate = parseCertificate(options.certFile, 'certificate');
+  const ca = options.caFile === undefined ? null : parseCertificate(options.caFile, 'CA certificate');
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  if (ca) problems.push(...chainProblems(certificate, ca));
   for (const [what, subject] of [
     ['certificate', certificate],
-    ['CA certificate', ca],
+    ...(ca ? [['CA certificate', ca] as const] : []),
   ] as const) {
     if (now < subject.validity.notBefore) problems.push(`the ${what} is not valid before ${subject.validity.notBefore.toISOString()}`);
     if (now > subject.validity.notAfter) problems.push(`the ${what} expired on ${subject.validity.notAfter.toISOString()}`);
   }
 
   warnings.push(...expiresSoonWarning(certificate.validity.notAfter, now));
-  if (options.keyFile) warnings.push(...keyModeWarning(options.keyFile));
+  if (options.keyFile && options.checkKeyMode !== false) warnings.push(...keyModeWarning(options.keyFile));
 
   let keyMatches: boolean | null = null;
   if (options.keyFile) {

@@ -8,9 +8,10 @@ import { plural } from '../words.js';
 export interface GraderOptions {
   host: string;
   port: number;
+  /** The course CA ("": none loaded, and no verifying exchange). */
   ca: string;
   command: string;
-  /** The name the grader gives as server_hostname (SNI, and the name a verifying grader checks). */
+  /** The name the grader gives as server_hostname (SNI, and the name a verifying grader checks); "": none, and no host check. */
   servername: string;
 }
 
@@ -19,8 +20,8 @@ export type GraderExchange = { ok: true; version: string; cipher: string; data: 
 export interface GraderReport {
   /** The handout's SSLContext(PROTOCOL_SSLv23): no certificate check. */
   asWritten: GraderExchange;
-  /** The same context with verify_mode CERT_REQUIRED and check_hostname. */
-  verifying: GraderExchange;
+  /** The same context with verify_mode CERT_REQUIRED and check_hostname (when a servername is given); null without a CA. */
+  verifying: GraderExchange | null;
   openssl: string;
   messages: string[];
   summary: string;
@@ -46,9 +47,8 @@ export function runGrader(options: GraderOptions): Promise<GraderReport> {
       const first = asWritten.ok
         ? `grader as the handout writes it (SSLContext(PROTOCOL_SSLv23), verifies nothing): ${asWritten.version} ${asWritten.cipher}, ${plural(messages.length, 'message')}`
         : `grader as the handout writes it: failed: ${asWritten.error}`;
-      const second = verifying.ok
-        ? `a verifying grader (CERT_REQUIRED, check_hostname ${options.servername}): accepts the server`
-        : `a verifying grader (CERT_REQUIRED, check_hostname ${options.servername}): REFUSES the server: ${verifying.error}`;
+      const verifier = `a verifying grader (CERT_REQUIRED, ${options.servername ? `check_hostname ${options.servername}` : 'no host name check'})`;
+      const second = verifying === null ? 'no verifying grader: no CA given' : verifying.ok ? `${verifier}: accepts the server` : `${verifier}: REFUSES the server: ${verifying.error}`;
       resolve({ asWritten, verifying, openssl, messages, summary: `${first}\n${second}\n(${openssl})` });
     });
   });

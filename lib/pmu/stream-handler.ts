@@ -16,6 +16,8 @@ export interface PmuStreamOptions extends PmuResponderOptions {
   lingerMs: number;
   /** Write every message and the flood in chunks of at most this many bytes (0: whole), to test clients' splitting. */
   sliceBytes: number;
+  /** With `sliceBytes`: milliseconds between two slices (0: the next event-loop turn). */
+  sliceGapMs?: number;
   /**
    * Hand the transport one message at a time (the next once the last is written): over TLS each
    * message is then its own record, as each `send()` of the handout's server is one SSL_write.
@@ -75,7 +77,7 @@ export class PmuStreamHandler {
         const end = (): void => void socket.end(() => this.linger(socket));
         const sink =
           this.options.sliceBytes > 0 || this.options.oneWriteAtATime
-            ? queuedSink(socket, this.options.sliceBytes, end)
+            ? queuedSink(socket, this.options.sliceBytes, this.options.sliceGapMs ?? 0, end)
             : { send: (data: string | Buffer) => void socket.write(data), end };
         session.answering(text, respond(parsed.command, sink, this.options));
       },
@@ -145,7 +147,7 @@ export class PmuStreamHandler {
  * slice leaves as its own segment, so a message is split across segments and reads (the
  * perturbation of toxiproxy's slicer, for clients that must split the stream themselves).
  */
-function queuedSink(socket: net.Socket, sliceBytes: number, end: () => void): { send(data: string | Buffer): void; end(): void } {
+function queuedSink(socket: net.Socket, sliceBytes: number, gapMs: number, end: () => void): { send(data: string | Buffer): void; end(): void } {
   if (sliceBytes > 0) socket.setNoDelay(true);
   const queue: Array<Buffer | 'end'> = [];
   let writing = false;
@@ -153,7 +155,7 @@ function queuedSink(socket: net.Socket, sliceBytes: number, end: () => void): { 
     const item = queue.shift();
     if (item === undefined || socket.destroyed) return void (writing = false);
     if (item === 'end') return end();
-    socket.write(item, () => setImmediate(next));
+    socket.write(item, () => (gapMs > 0 ? setTimeout(next, gapMs) : setImmediate(next)));
   };
   const push = (item: Buffer | 'end'): void => {
     queue.push(item);

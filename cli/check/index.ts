@@ -1,0 +1,271 @@
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import forge from 'node-forge';
+import type { LoadedConfig } from '../../config/index.js';
+import type { Config } from '../../config/schema.js';
+import { isRoot } from '../../lib/campus/doctor.js';
+import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
+import { PROGRAM_STEPS, type Layout, programCommand, readLayout } from '../../lib/check/submission.js';
+import { unzip } from '../../lib/check/zip.js';
+import { verifyCertificate } from '../../lib/certs/verify.js';
+import { isSocklabError, socklabError } from '../../lib/errors.js';
+import { socklabVersion } from '../../lib/paths.js';
+import { campusProblem, inNamespaces, setUpCampus } from '../campus.js';
+import { printJson } from '../context.js';
+import { type CheckPlan, runPrograms } from './programs.js';
+import { reportHtml, reportText } from './render.js';
+
+export interface CheckFlags {
+  ca?: string;
+  html?: string;
+  json?: boolean;
+  /** Batch job number: as root, its programs run as users of their own (see CheckPlan.uid). */
+  slot: number;
+}
+
+interface Submission {
+  /** The folder as handed in, or unpacked from the zip. */
+  folder: string;
+  remove(): void;
+}
+
+const usage = (message: string) => socklabError('SOCKLAB_ERR_USAGE', message);
+
+/** A folder, or a zip holding one (or holding the files themselves, then named after the zip). */
+export function openSubmission(target: string): Submission {
+  let stat;
+  try {
+    stat = statSync(target);
+  } catch {
+    throw usage(`${target}: no such file or folder`);
+  }
+  if (stat.isDirectory()) {
+    // A folder that only wraps the submission (Moodle's download: one folder per student holding the zip).
+    const entries = readdirSync(target, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.'));
+    const only = entries.length === 1 ? entries[0]! : null;
+    if (only && (only.isDirectory() || (only.isFile() && path.extname(only.name).toLowerCase() === '.zip'))) return openSubmission(path.join(target, only.name));
+    return { folder: path.resolve(target), remove: () => undefined };
+  }
+  if (!stat.isFile() || path.extname(target).toLowerCase() !== '.zip') throw usage(`${target} is neither a submission folder nor a .zip`);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'socklab-submission-'));
+  const remove = () => rmSync(scratch, { recursive: true, force: true });
+  try {
+    const unpacked = path.join(scratch, 'unpacked');
+    unzip(readFileSync(target), target, unpacked);
+    let folder = unpacked;
+    for (;;) {
+      const entries = existsSync(folder) ? readdirSync(folder, { withFileTypes: true }) : [];
+      if (entries.length !== 1 || !entries[0]!.isDirectory()) break;
+      folder = path.join(folder, entries[0]!.name);
+    }
+    if (folder === unpacked) {
+      folder = path.join(scratch, path.basename(target, path.extname(target)));
+      if (existsSync(unpacked)) renameSync(unpacked, folder);
+    }
+    return { folder, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+/** A file's first bytes, or "" when it cannot be read (the step that needs it says why). */
+function firstBytes(file: string, count = 4096): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const buffer = Buffer.alloc(count);
+    return buffer.subarray(0, readSync(fd, buffer, 0, count, 0)).toString('latin1');
+  } catch {
+    return '';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function layoutOf(folder: string, target: string): Layout {
+  const files = readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name);
+  const layout = readLayout(path.basename(folder), files, (name) => firstBytes(path.join(folder, name)));
+  const programs = Object.keys(layout.programs).length;
+  if (programs === 0 && !layout.key && !layout.cert && !layout.report) {
+    throw usage(`${target} is not a submission: no Part*_ program, no report, no key (the handout's Lab3_CAMIPRO1_CAMIPRO2 folder)`);
+  }
+  return layout;
+}
+
+function namesStep(layout: Layout): StepResult {
+  return {
+    step: 'names',
+    verdict: layout.problems.length === 0 ? 'pass' : 'fail',
+    reason: layout.problems.length === 0 ? 'the folder and every file are named as the handout asks' : layout.problems.join('; '),
+    evidence: [{ label: 'files found', text: layout.found.join('\n') || 'none of the expected names' }],
+    durationMs: 0,
+  };
+}
+
+/** The CA given with --ca, read up front: a bad one is the user's mistake (exit 2), not the submission's. */
+function checkCa(ca: string | undefined): void {
+  if (ca === undefined) return;
+  let pem: string;
+  try {
+    pem = readFileSync(ca, 'utf8');
+  } catch (error) {
+    throw usage(`--ca ${ca} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    forge.pki.certificateFromPem(pem);
+  } catch {
+    throw usage(`--ca ${ca} is not a PEM certificate (the course's cacert.pem)`);
+  }
+}
+
+function keysStep(layout: Layout, folder: string, ca: string | undefined): StepResult {
+  const started = performance.now();
+  const step = (verdict: StepResult['verdict'], reason: string, evidence: StepResult['evidence'] = []): StepResult => ({
+    step: 'keys',
+    verdict,
+    reason,
+    evidence,
+    durationMs: Math.round(performance.now() - started),
+  });
+  if (!layout.key || !layout.cert) {
+    return layout.programs.part6 ? step('fail', `part 6 needs its key and certificate: ${!layout.key ? 'no private key' : 'no certificate'} in the folder`) : notRun('keys', 'optional bonus: no part 6 key and certificate handed in');
+  }
+  let report;
+  try {
+    report = verifyCertificate({ certFile: path.join(folder, layout.cert), keyFile: path.join(folder, layout.key), caFile: ca, checkKeyMode: false });
+  } catch (error) {
+    if (isSocklabError(error)) return step('fail', error.message.replaceAll(`${folder}${path.sep}`, ''));
+    throw error;
+  }
+  const problems = report.problems.map((problem) => problem.replaceAll(`${folder}${path.sep}`, ''));
+  if (report.securityLevel2.startsWith('refused')) problems.push(report.securityLevel2);
+  const evidence = [
+    {
+      label: 'certificate',
+      text: [
+        `${layout.cert}: ${report.subject}`,
+        `issuer: ${report.issuer}`,
+        `valid ${report.notBefore} to ${report.notAfter}`,
+        `names: ${report.names.join(', ') || 'none'}`,
+        `key ${layout.key}: ${report.keyMatches ? 'matches the certificate' : 'does NOT match the certificate'}`,
+        report.securityLevel2,
+        ca ? `chain: ${report.problems.some((problem) => /CA/.test(problem)) ? 'does not verify' : `signed by ${path.basename(ca)}`}` : 'chain: not checked (no --ca)',
+        ...report.warnings.map((warning) => `warning: ${warning}`),
+      ].join('\n'),
+    },
+  ];
+  if (problems.length > 0) return step('fail', problems.join('; '), evidence);
+  return step('pass', `the key matches the certificate${ca ? ', which chains to the CA' : ' (chain not checked: no --ca)'}, valid until ${report.notAfter.slice(0, 10)}; valid for ${report.names.join(', ') || 'no name'}`, evidence);
+}
+
+/** Processes the user runs now: RLIMIT_NPROC counts them with the programs' when there is no user of their own. */
+function userProcesses(): number {
+  const uid = process.getuid?.() ?? 0;
+  let count = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${name}/status`, 'utf8'))) count += 1;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return count;
+}
+
+function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlags): CheckPlan {
+  const programs: CheckPlan['programs'] = {};
+  for (const step of PROGRAM_STEPS) {
+    const file = layout.programs[step];
+    if (!file) continue;
+    const command = programCommand(file, firstBytes(path.join(folder, file), 200).split('\n')[0] ?? '', config.check.run);
+    programs[step] = command.ok ? { file, command: command.command } : { file, reason: command.reason };
+  }
+  return {
+    folder,
+    camipro: layout.camipro ?? [],
+    programs,
+    ca: flags.ca ? path.resolve(flags.ca) : null,
+    uid: isRoot() ? config.check.sandboxUid - flags.slot * PROGRAM_STEPS.length : null,
+    processBase: isRoot() ? 0 : userProcesses(),
+  };
+}
+
+/** Runs the programs inside a campus of their own (socklab check --inside PLAN). */
+async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult[]> {
+  const present = PROGRAM_STEPS.filter((step) => plan.programs[step]);
+  const problem = campusProblem();
+  if (problem && present.length > 0) {
+    return PROGRAM_STEPS.map((step) => notRun(step, plan.programs[step] ? `socklab campus cannot run here, so no program was run: ${problem}` : 'no program for this part'));
+  }
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-plan-'));
+  try {
+    const planFile = path.join(scratch, 'plan.json');
+    writeFileSync(planFile, JSON.stringify(plan));
+    const code = await inNamespaces([...argv, '--inside', planFile], ['ignore', 'ignore', 'inherit']);
+    const resultFile = `${planFile}.result.json`;
+    if (!existsSync(resultFile)) {
+      return PROGRAM_STEPS.map((step) => notRun(step, `the campus stopped before the programs were judged (exit ${code})`));
+    }
+    return JSON.parse(readFileSync(resultFile, 'utf8')) as StepResult[];
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Checks one submission and returns its report (no output). */
+export async function checkSubmission(loaded: LoadedConfig, target: string, flags: CheckFlags, argv: string[]): Promise<CheckReport> {
+  checkCa(flags.ca);
+  const startedAt = new Date();
+  const started = performance.now();
+  const submission = openSubmission(target);
+  try {
+    const layout = layoutOf(submission.folder, target);
+    const steps = [namesStep(layout), keysStep(layout, submission.folder, flags.ca)];
+    steps.push(...(await programSteps(planOf(layout, submission.folder, loaded.config, flags), argv)));
+    return {
+      submission: target,
+      folder: path.basename(submission.folder),
+      camipro: layout.camipro,
+      verdict: overallVerdict(steps),
+      steps,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - started),
+      socklab: socklabVersion(),
+    };
+  } finally {
+    submission.remove();
+  }
+}
+
+/** `socklab check PATH`: prints the verdict (text or --json), writes --html; exit 0 all pass, 1 any fails. */
+export async function runCheck(loaded: LoadedConfig, target: string, flags: CheckFlags, argv: string[]): Promise<number> {
+  if (flags.html && !existsSync(path.dirname(path.resolve(flags.html)))) throw usage(`--html ${flags.html}: the folder ${path.dirname(flags.html)} does not exist`);
+  const report = await checkSubmission(loaded, target, flags, argv);
+  if (flags.html) writeFileSync(flags.html, reportHtml(report));
+  if (flags.json) printJson(report);
+  else process.stdout.write(reportText(report));
+  return report.verdict === 'pass' ? 0 : 1;
+}
+
+/** The inner half, as the init of the campus's namespaces: run and judge the programs, write the steps beside the plan. */
+export async function runCheckInside(loaded: LoadedConfig, planFile: string): Promise<number> {
+  // As PID 1 of the namespace, a signal without a handler is ignored: exit, and the kernel ends every program inside.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => process.exit(128 + os.constants.signals[signal]));
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as CheckPlan;
+  const campus = setUpCampus(loaded.config, {});
+  try {
+    const progress = process.stderr.isTTY ? (step: StepResult) => process.stderr.write(`  ${step.verdict.padEnd(8)} ${step.step} (${(step.durationMs / 1000).toFixed(1)} s)\n`) : undefined;
+    const steps = await runPrograms(plan, loaded.config, progress);
+    writeFileSync(`${planFile}.result.json`, JSON.stringify(steps));
+    return 0;
+  } finally {
+    campus.remove();
+  }
+}

@@ -1,0 +1,267 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { machineChecks } from '../../lib/campus/doctor.js';
+import { CA_CERT, initCa, signCsr } from '../../lib/certs/ca.js';
+import { makeCsr } from '../../lib/certs/csr.js';
+import { makeKey } from '../../lib/certs/key.js';
+import type { CheckReport, StepId } from '../../lib/check/report.js';
+import type { ProgramStep } from '../../lib/check/submission.js';
+import { CLI, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
+
+// Every program of these submissions runs inside the campus that `socklab check` makes: a network
+// namespace with only lo, the course names on emulators. The programs themselves refuse to run elsewhere.
+const canRun = machineChecks({ campusOnly: true }).every((check) => check.ok);
+const PROGRAMS = path.join(__dirname, '..', 'interop', 'python', 'submission');
+const ONE = '123456';
+const TWO = '654321';
+const FOLDER = `Lab3_${ONE}_${TWO}`;
+/** Short runs: n = 3 (CMD_short:1 takes 3 s), clients stopped after 4 s, the receiver listens 2 s. */
+const FAST = ['--pmu.messagesMin', '3', '--pmu.messagesMax', '3', '--check.timeoutSeconds', '4', '--check.listenSeconds', '2'];
+const CORRECT: Record<ProgramStep, string> = {
+  part2: 'part2.py',
+  part3: 'part3.py',
+  'part4-receiver': 'part4_receiver.py',
+  'part4-sender': 'part4_sender.py',
+  part5: 'part5.py',
+  part6: 'part6.py',
+};
+const PREFIX: Record<ProgramStep, string> = {
+  part2: 'Part2',
+  part3: 'Part3',
+  'part4-receiver': 'Part4_Receiver',
+  'part4-sender': 'Part4_Sender',
+  part5: 'Part5',
+  part6: 'Part6_PMU',
+};
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-test-'));
+chmodSync(root, 0o755); // the unprivileged run reads the submissions too
+const ca = path.join(root, 'ca');
+const key = path.join(root, 'server_key.pem');
+const otherKey = path.join(root, 'other_key.pem');
+const cert = path.join(root, 'server.cert.pem');
+
+interface Spec {
+  programs: Partial<Record<ProgramStep, string>>;
+  /** File names that differ from the handout's, by part. */
+  names?: Partial<Record<ProgramStep, string>>;
+  key?: 'matching' | 'other';
+}
+
+/** A submission folder `parent/Lab3_123456_654321` with the given programs, the report, and the key material when part 6 is in. */
+function submission(parent: string, spec: Spec): string {
+  const folder = path.join(root, parent, FOLDER);
+  mkdirSync(folder, { recursive: true });
+  for (const [step, program] of Object.entries(spec.programs) as Array<[ProgramStep, string]>) {
+    copyFileSync(path.join(PROGRAMS, program), path.join(folder, spec.names?.[step] ?? `${PREFIX[step]}_${ONE}_${TWO}.py`));
+  }
+  writeFileSync(path.join(folder, 'report.pdf'), '%PDF-1.4\n% the filled-in handout\n');
+  if (spec.key) {
+    copyFileSync(spec.key === 'matching' ? key : otherKey, path.join(folder, `${ONE}_key.pem`));
+    chmodSync(path.join(folder, `${ONE}_key.pem`), 0o644); // as a zip gives it
+    copyFileSync(cert, path.join(folder, `${ONE}.cert.pem`));
+  }
+  for (const dir of [path.dirname(folder), folder]) chmodSync(dir, 0o755);
+  return folder;
+}
+
+const SUBMISSIONS: Record<string, Spec> = {
+  correct: { programs: CORRECT, key: 'matching' },
+  'raw-reads': { programs: { part2: 'part2_raw_reads.py' } },
+  'ipv4-only': { programs: { part3: 'part3_ipv4_only.py' } },
+  'no-id': { programs: { 'part4-sender': 'part4_sender_no_id.py' } },
+  'key-mismatch': { programs: { part6: 'part6.py' }, key: 'other' },
+  misnamed: { programs: { part5: 'part5.py' }, names: { part5: `part5_${ONE}_${TWO}.py` } },
+  'never-exits': { programs: { part2: 'part2_never_exits.py' } },
+  'fork-bomb': { programs: { part3: 'part3_fork_bomb.py' } },
+  'prints-forever': { programs: { part2: 'part2_prints_forever.py' } },
+  'deletes-files': { programs: { part3: 'part3_deletes_files.py' } },
+};
+
+/** What each submission must show: a step and the reason it fails (or every step passing). */
+const EXPECTED: Record<string, { step: StepId; reason: RegExp } | 'all pass'> = {
+  correct: 'all pass',
+  'raw-reads': { step: 'part2', reason: /^CMD_short:0 with the PMU writing 7-byte slices 1 ms apart: / },
+  'ipv4-only': { step: 'part3', reason: /never tried IPv6/ },
+  'no-id': { step: 'part4-sender', reason: /without the 6-byte ID/ },
+  'key-mismatch': { step: 'keys', reason: /does not match the certificate/ },
+  misnamed: { step: 'names', reason: new RegExp(`part5_${ONE}_${TWO}\\.py should be named Part5_${ONE}_${TWO}\\.py`) },
+  'never-exits': { step: 'part2', reason: /did not exit within 4 s/ },
+  'fork-bomb': { step: 'part3', reason: /did not exit within 4 s.*fork bomb/ },
+  'prints-forever': { step: 'part2', reason: /printed more than 1048576 bytes and was stopped/ },
+  'deletes-files': { step: 'part3', reason: /deleted Part3_123456_654321\.py/ },
+};
+
+const stepOf = (report: CheckReport, id: StepId) => report.steps.find((step) => step.step === id)!;
+
+async function check(target: string, extra: string[] = []): Promise<{ code: number | null; report: CheckReport; stderr: string }> {
+  // Two checks at once take two job slots, as a batch does: their programs run as users of their own.
+  const run = await runCli(['check', target, '--ca', path.join(ca, CA_CERT), '--json', ...FAST, ...extra], {}, 90_000);
+  try {
+    return { code: run.code, report: JSON.parse(run.stdout) as CheckReport, stderr: run.stderr };
+  } catch {
+    throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
+  }
+}
+
+/** Runs `tasks` two at a time, as two cores allow; each is told its lane (0 or 1). */
+async function twoAtATime<T>(tasks: Array<(lane: number) => Promise<T>>): Promise<T[]> {
+  const results: T[] = [];
+  const queue = tasks.map((task, index) => ({ task, index }));
+  await Promise.all([0, 1].map(async (lane) => {
+    for (let next = queue.shift(); next; next = queue.shift()) results[next.index] = await next.task(lane);
+  }));
+  return results;
+}
+
+/** Processes of the users `socklab check` runs programs as (check.sandboxUid 65534 and below). */
+const sandboxProcesses = (): string =>
+  spawnSync('ps', ['-e', '-o', 'uid=,pid=,comm='], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((line) => Number(line.trim().split(/\s+/)[0]) >= 65000 && Number(line.trim().split(/\s+/)[0]) <= 65534)
+    .join('\n');
+
+describe.runIf(canRun)('socklab check', () => {
+  const singles = new Map<string, CheckReport>();
+
+  beforeAll(async () => {
+    initCa({ dir: ca, cn: 'course CA', days: 30, force: false });
+    makeKey({ bits: 2048, out: key, force: false });
+    makeKey({ bits: 2048, out: otherKey, force: false });
+    makeCsr({ keyFile: key, subject: { cn: 'pmu.example' }, sans: ['DNS:pmu.example'], out: path.join(root, 'server.csr'), force: false });
+    signCsr({ caDir: ca, csrFile: path.join(root, 'server.csr'), days: 30, out: cert, force: false });
+    for (const [name, spec] of Object.entries(SUBMISSIONS)) submission(path.join('batch', name), spec);
+    // The batch takes the submissions as folders named after them.
+    const names = Object.keys(SUBMISSIONS);
+    const reports = await twoAtATime(names.map((name) => async (lane) => (await check(path.join(root, 'batch', name, FOLDER), ['--slot', String(lane)])).report));
+    names.forEach((name, index) => singles.set(name, reports[index]!));
+  }, 240_000);
+
+  it('passes a correct submission (Python, every part) on every step, from a zip, and writes the HTML page', async () => {
+    const zip = path.join(root, `${FOLDER}.zip`);
+    const made = spawnSync('/usr/bin/python3', ['-m', 'zipfile', '-c', zip, FOLDER], { cwd: path.join(root, 'batch', 'correct'), encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const html = path.join(root, 'correct.html');
+    const { code, report } = await check(zip, ['--html', html]);
+    expect(report.steps.filter((step) => step.verdict !== 'pass').map((step) => `${step.step}: ${step.reason}`)).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.folder).toBe(FOLDER);
+    expect(report.camipro).toEqual([ONE, TWO]);
+    expect(stepOf(report, 'part2').reason).toMatch(/7-byte slices 1 ms apart: all 3 messages, each on its own line/);
+    expect(stepOf(report, 'part3').reason).toMatch(/IPv4-only server: OFFSET=\d+ shown, retransmitted after 1\.\d\d s, 1\.\d\d s, IPv6 tried too/);
+    expect(stepOf(report, 'part6').reason).toMatch(/the grader got 5 messages over TLSv1\.[23]; a verifying client accepts the certificate/);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('Part 4.2: multicast sender');
+    expect(page).not.toMatch(/<script/i);
+  }, 90_000);
+
+  it.each(Object.keys(EXPECTED))('judges the "%s" submission by the step it gets wrong, with the reason', (name) => {
+    const report = singles.get(name)!;
+    const expected = EXPECTED[name]!;
+    if (expected === 'all pass') {
+      expect(report.verdict).toBe('pass');
+      return;
+    }
+    expect(report.verdict).toBe('fail');
+    expect(stepOf(report, expected.step).verdict).toBe('fail');
+    expect(stepOf(report, expected.step).reason).toMatch(expected.reason);
+    // The programs it has, other than the broken one, pass.
+    const present = Object.keys(SUBMISSIONS[name]!.programs) as ProgramStep[];
+    for (const step of present.filter((step) => step !== expected.step && !(name === 'key-mismatch' && step === 'part6'))) {
+      expect(stepOf(report, step).verdict, `${step}: ${stepOf(report, step).reason}`).toBe('pass');
+    }
+  });
+
+  it('gives the raw-reads client a pass without slicing, and the evidence of the sliced run', () => {
+    const part2 = stepOf(singles.get('raw-reads')!, 'part2');
+    expect(part2.evidence.find((item) => item.label === 'CMD_short:0: the emulator received')?.text).toMatch(/CMD_short:0: answered, 3 message/);
+    expect(part2.evidence.find((item) => item.label === 'CMD_short:0 with the PMU writing 7-byte slices 1 ms apart: the emulator received')?.text).toMatch(/CMD_short:0: answered, 3 message/);
+    expect(part2.reason).toMatch(/printed \d of the 3 messages|holds \d messages|should be "This is PMU data/);
+  });
+
+  it('leaves no process of a hostile program behind, and never changes the submission', () => {
+    expect(sandboxProcesses()).toBe('');
+    expect(readdirSync(path.join(root, 'batch', 'deletes-files', FOLDER)).sort()).toEqual(['Part3_123456_654321.py', 'report.pdf']);
+    expect(stepOf(singles.get('key-mismatch')!, 'part6').verdict).toBe('fail');
+  });
+
+  it('grades a batch: grades.csv holds the single runs\' verdicts; killed midway, a second run finishes without redoing', async () => {
+    const out = path.join(root, 'grades');
+    const batch = spawn(process.execPath, [CLI, 'check', '--batch', path.join(root, 'batch'), '--out', out, '--jobs', '2', '--ca', path.join(ca, CA_CERT), ...FAST], {
+      env: withoutSocklabVariables(process.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    batch.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const graded = () => Object.keys(SUBMISSIONS).filter((name) => existsSync(path.join(out, name, 'report.json')));
+    await waitFor('three submissions graded', () => graded().length >= 3, 60_000);
+    batch.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => batch.on('close', resolve));
+    expect(code, stderr).toBe(143);
+    expect(stderr).toMatch(/stopped by SIGTERM; what was finished is kept/);
+    const first = new Map(graded().map((name) => [name, statSync(path.join(out, name, 'report.json')).mtimeMs]));
+    expect(first.size).toBeLessThan(Object.keys(SUBMISSIONS).length);
+    expect(sandboxProcesses()).toBe('');
+
+    const again = await runCli(['check', '--batch', path.join(root, 'batch'), '--out', out, '--jobs', '2', '--ca', path.join(ca, CA_CERT), ...FAST], {}, 180_000);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`${first.size} already graded`);
+    for (const [name, mtime] of first) expect(statSync(path.join(out, name, 'report.json')).mtimeMs).toBe(mtime);
+
+    const [header, ...rows] = readFileSync(path.join(out, 'grades.csv'), 'utf8').trim().split('\n');
+    const columns = header!.split(',');
+    expect(rows).toHaveLength(Object.keys(SUBMISSIONS).length);
+    for (const row of rows) {
+      const cells = Object.fromEntries(row.split(',').map((cell, index) => [columns[index], cell]));
+      const single = singles.get(cells.submission!)!;
+      expect({ name: cells.submission, verdict: cells.verdict, ...Object.fromEntries(single.steps.map((step) => [step.step, cells[step.step]])) }).toEqual({
+        name: cells.submission,
+        verdict: single.verdict,
+        ...Object.fromEntries(single.steps.map((step) => [step.step, step.verdict])),
+      });
+    }
+    const results = JSON.parse(readFileSync(path.join(out, 'correct', 'results.json'), 'utf8')) as { score: number; max_score: number; tests: Array<{ status: string }> };
+    expect(results.tests.every((test) => test.status === 'passed')).toBe(true);
+    expect(results.score).toBe(results.max_score + 1); // part 6 is the bonus above max_score
+    expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('href="correct/report.html"');
+  }, 240_000);
+
+  it('runs as an unprivileged user too (a user namespace, the programs as that user)', async () => {
+    const run = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'check', path.join(root, 'batch', 'correct', FOLDER), '--json', ...FAST],
+      { encoding: 'utf8', env: { ...withoutSocklabVariables(process.env), HOME: '/tmp' }, timeout: 90_000 },
+    );
+    const report = JSON.parse(run.stdout) as CheckReport;
+    expect(report.steps.filter((step) => step.verdict !== 'pass').map((step) => `${step.step}: ${step.reason}`)).toEqual([]);
+    expect(stepOf(report, 'keys').reason).toMatch(/chain not checked: no --ca/);
+    expect(run.status).toBe(0);
+  }, 90_000);
+});
+
+describe('socklab check, usage', () => {
+  it('exits 2 with one line for no such path, a folder that is no submission, a bad zip and a bad --ca', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-empty-'));
+    mkdirSync(path.join(empty, 'notes'));
+    writeFileSync(path.join(empty, 'notes', 'todo.txt'), 'not a submission');
+    const badZip = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-check-zip-')), 'Lab3_123456_654321.zip');
+    writeFileSync(badZip, 'PK\u0003\u0004 this is not really a zip');
+    const cases: Array<[string[], RegExp]> = [
+      [['check', path.join(empty, 'nothing')], /nothing: no such file or folder/],
+      [['check', path.join(empty, 'notes')], /is not a submission: no Part\*_ program, no report, no key/],
+      [['check', badZip], /is not a zip archive socklab can read: no end of central directory/],
+      [['check', empty, '--ca', badZip], /--ca .* is not a PEM certificate/],
+      [['check'], /check needs a submission/],
+      [['check', '--batch', empty], /--batch needs --out/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+    }
+  });
+});

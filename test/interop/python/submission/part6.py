@@ -1,0 +1,25 @@
+# Part 6, correct: the PMU over TLS with the group's key and certificate, in the handout's way.
+import sys as _sys
+if not open("/etc/hosts").read().startswith("# socklab campus"):  # never the real course hosts
+    _sys.exit("run me inside socklab campus")
+import socket
+import ssl
+import time
+
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain('123456.cert.pem', '123456_key.pem')
+server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(('', 5007))
+server.listen(5)
+while True:
+    raw, address = server.accept()
+    try:
+        with context.wrap_socket(raw, server_side=True) as connection:
+            command = connection.recv(100).decode()
+            if command.startswith('CMD_short:'):
+                for index in range(1, 6):
+                    connection.sendall(('This is PMU data %d' % index).encode())
+                    time.sleep(float(command.split(':')[1]))
+    except (OSError, ssl.SSLError):
+        pass
