@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'dashboard-feed': () => import('./dashboard-feed.js'),
   'dashboard-draw': () => import('./dashboard-draw.js'),
   notebook: () => import('./notebook.js'),
+  check: () => import('./check.js'),
 };
 
 /** `npm run bench [-- NAME...]`: runs the benchmarks and prints their figures as Markdown. */

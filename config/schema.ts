@@ -301,7 +301,7 @@ const schemaWithoutSources = {
     outputBytes: { doc: '`socklab check`: output kept from a program (stdout and stderr); one that prints more is stopped.', format: 'positive-count', default: 1024 * 1024 },
     fileBytes: { doc: '`socklab check`: largest file a program may write in its scratch folder (RLIMIT_FSIZE).', format: 'positive-count', default: 16 * 1024 * 1024 },
     sandboxUid: {
-      doc: '`socklab check` as root: the unprivileged user (and group) programs run as, counting down one per part and per batch job (65534 to 65150 for 64 jobs, Debian\'s unallocated range), so that one program\'s fork bomb never keeps another from starting.',
+      doc: '`socklab check` as root: the unprivileged user (and group) programs run as, counting down one per part and per batch job (65534 down to 65151 for 64 jobs, in Debian\'s reserved range), so that one program\'s fork bomb never keeps another from starting.',
       format: 'positive-count',
       default: 65534,
     },

@@ -12,6 +12,7 @@ import { joinGroups } from '../../lib/multicast.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import { pmuMessage } from '../../lib/pmu/command.js';
 import { CHANNEL_ID } from '../../lib/tv.js';
+import { plural } from '../../lib/words.js';
 import { PLAY } from '../../services/lab/play.js';
 import { PmuTcpServer } from '../../services/lab/pmu-tcp-server.js';
 import { PmuUdpServer } from '../../services/lab/pmu-udp-server.js';
@@ -123,7 +124,7 @@ async function pmuClientRun(
   await settled();
   const sessions = sessionsOf(records());
   const evidence = [
-    { label: `${label}: the emulator received`, text: sessions.length > 0 ? sessions.map((session) => `${session.command ?? '(no command)'}: ${session.outcome}, ${session.messages} message(s) sent`).join('\n') : 'no connection' },
+    { label: `${label}: the emulator received`, text: sessions.length > 0 ? sessions.map((session) => `${session.command ?? '(no command)'}: ${session.outcome}, ${plural(session.messages, 'message')} sent`).join('\n') : 'no connection' },
     ...outputEvidence(label, run, context, timeoutMs),
   ];
   const session = sessions.find((candidate) => candidate.command === command);
@@ -231,8 +232,8 @@ async function part3(context: Context): Promise<StepResult> {
       {
         label: `${label}: the emulator saw`,
         text: [
-          `${requests.length} RESET request(s) over ${family}; the first ${DROPPED_FIRST} dropped on purpose${reply ? `, then answered ${reply}` : ''}`,
-          `${otherTried.length} datagram(s) to the ${otherName} address (nobody answers there)`,
+          `${plural(requests.length, 'RESET request')} over ${family}; the first ${DROPPED_FIRST} dropped on purpose${reply ? `, then answered ${reply}` : ''}`,
+          `${plural(otherTried.length, 'datagram')} to the ${otherName} address (nobody answers there)`,
         ].join('\n'),
       },
       ...outputEvidence(label, run, context),

@@ -1,4 +1,5 @@
 import { MESSAGE_PREFIX } from '../pmu/splitter.js';
+import { plural } from '../words.js';
 
 /** What a judgement found: passed or not, and why, in one sentence a student acts on. */
 export interface Judgement {
@@ -45,7 +46,7 @@ export const RETRANSMIT_MAX_MS = 2200;
 
 /** Gaps between a client's requests to one address as the server saw them, judged against the 1 s timeout. */
 export function judgeRetransmissions(requestTimes: readonly number[]): Judgement {
-  if (requestTimes.length < 2) return { ok: false, reason: `the server saw ${requestTimes.length} request: no retransmission after a lost one` };
+  if (requestTimes.length < 2) return { ok: false, reason: `the server saw ${plural(requestTimes.length, 'request')}: no retransmission after a lost one` };
   const gaps = requestTimes.slice(1).map((at, index) => at - requestTimes[index]!);
   const shown = gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ');
   const tooShort = gaps.find((gap) => gap < RETRANSMIT_MIN_MS);
@@ -83,7 +84,7 @@ export function judgeSenderDatagrams(datagrams: readonly GroupDatagram[], lines:
     if (!/^\d{6}$/.test(match.id)) return { ok: false, reason: `the first 6 bytes are ${JSON.stringify(match.id)}, not a 6-digit CAMIPRO number` };
     if (camipro.length > 0 && !camipro.includes(match.id)) notes.push(`ID ${match.id} is not one of the group's CAMIPRO numbers (${camipro.join(', ')})`);
   }
-  return { ok: true, reason: [`${lines.length} line${lines.length === 1 ? '' : 's'} of standard input, each as ID + text`, ...notes].join('; ') };
+  return { ok: true, reason: [`${plural(lines.length, 'line')} of standard input, each as ID + text`, ...notes].join('; ') };
 }
 
 /** Handout part 4.1: the receiver "displays the exchanged multicast messages". */

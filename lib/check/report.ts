@@ -1,3 +1,4 @@
+import { plural } from '../words.js';
 import { OPTIONAL_STEPS, PROGRAM_STEPS, type ProgramStep } from './submission.js';
 
 /** The verdict of one step, and of a submission. */
@@ -65,7 +66,7 @@ export function trimmed(text: string, maxLines = 25, maxChars = 3000): string {
   let kept = lines.slice(0, maxLines).join('\n');
   if (kept.length > maxChars) kept = `${kept.slice(0, maxChars)}…`;
   const left = lines.length - Math.min(lines.length, maxLines);
-  return left > 0 ? `${kept}\n… (${left} more line${left === 1 ? '' : 's'})` : kept;
+  return left > 0 ? `${kept}\n… (${plural(left, 'more line')})` : kept;
 }
 
 export const GRADES_COLUMNS = ['submission', 'camipro1', 'camipro2', 'verdict', ...STEP_IDS, 'checked_at', 'seconds'] as const;
