@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import type { LoadedConfig } from '../../config/index.js';
 import type { Config } from '../../config/schema.js';
 import { isRoot } from '../../lib/campus/doctor.js';
 import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
-import { PROGRAM_STEPS, type Layout, programCommand, readLayout } from '../../lib/check/submission.js';
+import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, programCommand, readLayout } from '../../lib/check/submission.js';
 import { unzip } from '../../lib/check/zip.js';
 import { verifyCertificate } from '../../lib/certs/verify.js';
 import { isSocklabError, socklabError } from '../../lib/errors.js';
@@ -197,12 +198,12 @@ function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlag
   };
 }
 
-/** Runs the programs inside a campus of their own (socklab check --inside PLAN). */
-async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult[]> {
+/** Runs the programs inside a campus of their own (socklab check --inside PLAN); null when a signal stopped it. */
+async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult[] | null> {
   const present = PROGRAM_STEPS.filter((step) => plan.programs[step]);
   const problem = campusProblem();
   if (problem && present.length > 0) {
-    return PROGRAM_STEPS.map((step) => notRun(step, plan.programs[step] ? `socklab campus cannot run here, so no program was run: ${problem}` : 'no program for this part'));
+    return PROGRAM_STEPS.map((step) => notRun(step, plan.programs[step] ? `socklab campus cannot run here, so no program was run: ${problem}` : `no ${PROGRAM_PREFIX[step]}_… program in the folder`));
   }
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-plan-'));
   try {
@@ -211,6 +212,7 @@ async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult
     const code = await inNamespaces([...argv, '--inside', planFile], ['ignore', 'ignore', 'inherit']);
     const resultFile = `${planFile}.result.json`;
     if (!existsSync(resultFile)) {
+      if (code > 128) return null; // Ctrl-C or SIGTERM: no verdict to give
       return PROGRAM_STEPS.map((step) => notRun(step, `the campus stopped before the programs were judged (exit ${code})`));
     }
     return JSON.parse(readFileSync(resultFile, 'utf8')) as StepResult[];
@@ -219,8 +221,8 @@ async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult
   }
 }
 
-/** Checks one submission and returns its report (no output). */
-export async function checkSubmission(loaded: LoadedConfig, target: string, flags: CheckFlags, argv: string[]): Promise<CheckReport> {
+/** Checks one submission and returns its report (no output), or null when a signal stopped it. */
+export async function checkSubmission(loaded: LoadedConfig, target: string, flags: CheckFlags, argv: string[]): Promise<CheckReport | null> {
   checkCa(flags.ca);
   const startedAt = new Date();
   const started = performance.now();
@@ -228,7 +230,9 @@ export async function checkSubmission(loaded: LoadedConfig, target: string, flag
   try {
     const layout = layoutOf(submission.folder, target);
     const steps = [namesStep(layout), keysStep(layout, submission.folder, flags.ca)];
-    steps.push(...(await programSteps(planOf(layout, submission.folder, loaded.config, flags), argv)));
+    const programs = await programSteps(planOf(layout, submission.folder, loaded.config, flags), argv);
+    if (!programs) return null;
+    steps.push(...programs);
     return {
       submission: target,
       folder: path.basename(submission.folder),
@@ -248,10 +252,21 @@ export async function checkSubmission(loaded: LoadedConfig, target: string, flag
 export async function runCheck(loaded: LoadedConfig, target: string, flags: CheckFlags, argv: string[]): Promise<number> {
   if (flags.html && !existsSync(path.dirname(path.resolve(flags.html)))) throw usage(`--html ${flags.html}: the folder ${path.dirname(flags.html)} does not exist`);
   const report = await checkSubmission(loaded, target, flags, argv);
+  if (!report) {
+    process.stderr.write('socklab check: stopped before every program was judged\n');
+    return 130;
+  }
   if (flags.html) writeFileSync(flags.html, reportHtml(report));
   if (flags.json) printJson(report);
   else process.stdout.write(reportText(report));
   return report.verdict === 'pass' ? 0 : 1;
+}
+
+function readOnly(folder: string): void {
+  for (const args of [['--bind', folder, folder], ['-o', 'remount,bind,ro', folder]]) {
+    const result = spawnSync('mount', args, { encoding: 'utf8' });
+    if (result.status !== 0) throw socklabError('SOCKLAB_ERR_NETWORK', `check: cannot make ${folder} read-only: ${result.stderr.trim()}`);
+  }
 }
 
 /** The inner half, as the init of the campus's namespaces: run and judge the programs, write the steps beside the plan. */
@@ -261,6 +276,9 @@ export async function runCheckInside(loaded: LoadedConfig, planFile: string): Pr
   const plan = JSON.parse(readFileSync(planFile, 'utf8')) as CheckPlan;
   const campus = setUpCampus(loaded.config, {});
   try {
+    // The submission read-only in the campus's mount namespace: programs work in copies, and even
+    // one that runs as socklab's own user (no root) and finds the original cannot change it.
+    readOnly(plan.folder);
     const progress = process.stderr.isTTY ? (step: StepResult) => process.stderr.write(`  ${step.verdict.padEnd(8)} ${step.step} (${(step.durationMs / 1000).toFixed(1)} s)\n`) : undefined;
     const steps = await runPrograms(plan, loaded.config, progress);
     writeFileSync(`${planFile}.result.json`, JSON.stringify(steps));

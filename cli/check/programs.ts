@@ -5,7 +5,7 @@ import { runGrader } from '../../lib/clients/grader.js';
 import { judgeMessageLines, judgeReceiverOutput, judgeRetransmissions, judgeSenderDatagrams, type Judgement } from '../../lib/check/judge.js';
 import { type Evidence, notRun, type StepResult, trimmed } from '../../lib/check/report.js';
 import { describeEnd, type ProgramRun, SandboxedProgram, type SandboxLimits } from '../../lib/check/sandbox.js';
-import { PROGRAM_STEPS, type ProgramStep } from '../../lib/check/submission.js';
+import { PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep } from '../../lib/check/submission.js';
 import { bindDatagram, closeSocket } from '../../lib/listen.js';
 import { type Logger, recordingLogger } from '../../lib/logger.js';
 import { joinGroups } from '../../lib/multicast.js';
@@ -136,11 +136,11 @@ async function pmuClientRun(
 }
 
 function combine(step: ProgramStep, runs: Array<{ label: string; judgement: Judgement; evidence: Evidence[] }>, startedAt: number): StepResult {
-  const failed = runs.find((run) => !run.judgement.ok);
+  const failed = runs.filter((run) => !run.judgement.ok);
   return {
     step,
-    verdict: failed ? 'fail' : 'pass',
-    reason: failed ? `${failed.label}: ${failed.judgement.reason}` : runs.map((run) => `${run.label}: ${run.judgement.reason}`).join('; '),
+    verdict: failed.length > 0 ? 'fail' : 'pass',
+    reason: (failed.length > 0 ? failed : runs).map((run) => `${run.label}: ${run.judgement.reason}`).join('; '),
     evidence: runs.flatMap((run) => run.evidence),
     durationMs: Math.round(performance.now() - startedAt),
   };
@@ -394,7 +394,7 @@ export async function runPrograms(plan: CheckPlan, config: Config, onStep: (step
   const runStep = async (step: ProgramStep): Promise<void> => {
     const program = plan.programs[step];
     let result: StepResult;
-    if (!program) result = notRun(step, step === 'part6' ? 'optional bonus: no Part6_PMU program handed in' : 'no program for this part');
+    if (!program) result = notRun(step, step === 'part6' ? 'optional bonus: no Part6_PMU program handed in' : `no ${PROGRAM_PREFIX[step]}_… program in the folder`);
     else if (!('command' in program)) result = notRun(step, program.reason);
     else {
       try {

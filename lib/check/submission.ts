@@ -106,22 +106,19 @@ export function readLayout(folderName: string, files: readonly string[], read: (
   const suffix = camipro ? `_${camipro[0]}_${camipro[1]}` : '_CAMIPRO1_CAMIPRO2';
 
   const programs: Partial<Record<ProgramStep, string>> = {};
+  const missing: string[] = [];
   for (const step of PROGRAM_STEPS) {
     const wanted = `${PROGRAM_PREFIX[step]}${suffix}`;
     const exact = names.find((name) => stem(name) === wanted);
-    if (exact) {
-      programs[step] = exact;
-      found.push(`${step}: ${exact}`);
-      continue;
-    }
     const similar = names.find((name) => looksLike(name, PROGRAM_PREFIX[step]));
-    if (similar) {
-      programs[step] = similar;
-      problems.push(`${similar} should be named ${wanted}${path.extname(similar)} (it is checked as ${step} anyway)`);
-      continue;
-    }
-    if (!OPTIONAL_STEPS.has(step)) problems.push(`${wanted} is missing${closestHint(wanted, names)}`);
+    if (exact) found.push(`${step}: ${exact}`);
+    else if (similar) problems.push(`${similar} should be named ${wanted}${path.extname(similar)} (it is checked as ${step} anyway)`);
+    else if (!OPTIONAL_STEPS.has(step)) missing.push(wanted);
+    if (exact ?? similar) programs[step] = exact ?? similar;
   }
+  // The closest name among the files no part claims: Part3_… is no hint for a missing Part2_….
+  const unclaimed = names.filter((name) => !Object.values(programs).includes(name));
+  for (const wanted of missing) problems.push(`${wanted} is missing${closestHint(wanted, unclaimed)}`);
 
   const ids = camipro ?? [];
   const pems = names.filter((name) => name !== 'cacert.pem');

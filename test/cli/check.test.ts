@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -177,17 +177,30 @@ describe.runIf(canRun)('socklab check', () => {
     expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('href="correct/report.html"');
   }, 240_000);
 
-  it('runs as an unprivileged user too (a user namespace, the programs as that user)', async () => {
-    const run = spawnSync(
-      'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'check', path.join(root, 'batch', 'correct', FOLDER), '--json', ...FAST],
-      { encoding: 'utf8', env: { ...withoutSocklabVariables(process.env), HOME: '/tmp' }, timeout: 90_000 },
-    );
-    const report = JSON.parse(run.stdout) as CheckReport;
-    expect(report.steps.filter((step) => step.verdict !== 'pass').map((step) => `${step.step}: ${step.reason}`)).toEqual([]);
-    expect(stepOf(report, 'keys').reason).toMatch(/chain not checked: no --ca/);
-    expect(run.status).toBe(0);
-  }, 90_000);
+  /** `socklab check` as user 65534: a user namespace, the programs as that same user. */
+  function checkUnprivileged(folder: string): { status: number | null; report: CheckReport } {
+    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'check', folder, '--json', ...FAST], {
+      encoding: 'utf8',
+      env: { ...withoutSocklabVariables(process.env), HOME: '/tmp' },
+      timeout: 90_000,
+    });
+    return { status: run.status, report: JSON.parse(run.stdout || 'null') as CheckReport };
+  }
+
+  it('runs as an unprivileged user too, and a program that finds the original submission cannot change it', () => {
+    const correct = checkUnprivileged(path.join(root, 'batch', 'correct', FOLDER));
+    expect(correct.report.steps.filter((step) => step.verdict !== 'pass').map((step) => `${step.step}: ${step.reason}`)).toEqual([]);
+    expect(stepOf(correct.report, 'keys').reason).toMatch(/chain not checked: no --ca/);
+    expect(correct.status).toBe(0);
+
+    const folder = buildSubmission(path.join(root, 'meddler'), { programs: { part3: 'submission/part3_deletes_original.py' } }, material);
+    // The user's own folder: only the campus's read-only mount stands between the program and it.
+    for (const name of ['', ...readdirSync(folder)]) chownSync(path.join(folder, name), 65534, 65534);
+    const meddler = checkUnprivileged(folder);
+    const output = stepOf(meddler.report, 'part3').evidence.find((item) => item.label === 'IPv4-only server: output')?.text;
+    expect(output).toMatch(/could not delete the original: .*Read-only file system/);
+    expect(readdirSync(folder).sort()).toEqual(['Part3_123456_654321.py', 'report.pdf']);
+  }, 120_000);
 });
 
 describe('socklab check, usage', () => {
