@@ -41,8 +41,8 @@ Steps, each with a verdict (pass, fail and why, not run and why) and its evidenc
            CAMIPRO1.cert.pem or CAMIPRO1_cert.pem], a .pdf report; the closest name when one is off
   keys     the key matches the certificate, chains to --ca, dates, key size for a security level 2
            client, the names it is valid for
-  part2    CMD_short:0, CMD_short:0 with the PMU writing check.sliceBytes-byte slices, CMD_short:1:
-           every message the emulator sent on a line of its own
+  part2    CMD_short:0, CMD_short:0 with the PMU writing 7-byte slices 1 ms apart (check.sliceBytes,
+           check.sliceGapMs), CMD_short:1: every message the emulator sent on a line of its own
   part3    an IPv4-only then an IPv6-only RESET server, each losing the first 2 requests: OFFSET
            shown, retransmissions about 1 s apart, both families tried
   part4    the receiver prints the channel's lines; the sender's datagrams carry a 6-byte ID + text
@@ -52,9 +52,9 @@ Steps, each with a verdict (pass, fail and why, not run and why) and its evidenc
 
 How programs run: by extension from check.run (.py: python3, .js: node; a file without one by its
 #! line), in a scratch copy of the folder (the submission is never changed), inside socklab
-campus (the course names on emulators, no other network), in a PID namespace of their own, as
-check.sandboxUid when socklab is root, with CPU, memory, process, file and output limits
-(check.*). Clients get the command as their first argument and on standard input; the sender
+campus (the course names on emulators, no other network; the submission mounted read-only), in
+a PID namespace of their own, niced, as unprivileged users when socklab is root (check.sandboxUid
+and below), with CPU, memory, process, file and output limits (check.*). Clients get the command as their first argument and on standard input; the sender
 gets the first CAMIPRO number as its argument and lines on standard input.
 
 Exit codes: 0 every step passes (part 6 is optional), 1 a step fails, 2 usage (no such path, not

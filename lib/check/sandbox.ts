@@ -7,7 +7,7 @@ import path from 'node:path';
  * Runs one program of a student's submission, which is untrusted code: in a scratch copy of the
  * folder (the submission itself is never touched), in its own PID namespace (killing its first
  * process kills every process it started, however it forked or detached), as an unprivileged user
- * when socklab is root, with CPU time, address space, processes, file size and output limited.
+ * when socklab is root, niced, with CPU time, address space, processes, file size and output limited.
  * Meant to run inside `socklab campus`, where the only network is its loopback.
  */
 
@@ -176,7 +176,9 @@ export class SandboxedProgram {
     const nproc = limits.processes + (uid === null ? options.processBase : 0);
     const asUser = uid === null ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'];
     const limit = ['prlimit', `--cpu=${limits.cpuSeconds}`, `--as=${limits.memoryBytes}`, `--nproc=${nproc}`, `--fsize=${limits.fileBytes}`, '--core=0', '--'];
-    this.child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--', ...asUser, ...limit, ...options.command], {
+    // Niced, so that a program that spins (or forks without end) slows the emulators and the other
+    // jobs' programs as little as possible: their timings are what the checker judges.
+    this.child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--', 'nice', '-n', '10', ...asUser, ...limit, ...options.command], {
       cwd: this.work,
       env: { PATH: SANDBOX_PATH, HOME: this.work, TMPDIR: this.work, LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

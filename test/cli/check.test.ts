@@ -27,8 +27,8 @@ const SUBMISSIONS: Record<string, SubmissionSpec> = {
   'no-id': { programs: { 'part4-sender': 'submission/part4_sender_no_id.py' } },
   'key-mismatch': { programs: { part6: 'submission/part6.py' }, key: 'other' },
   misnamed: { programs: { part5: 'handout/part5.py' }, names: { part5: `part5_${ONE}_${TWO}.py` } },
-  'never-exits': { programs: { part2: 'submission/part2_never_exits.py' } },
-  'fork-bomb': { programs: { part3: 'submission/part3_fork_bomb.py' } },
+  'never-exits': { programs: { part5: 'submission/part5_never_exits.py' } },
+  'fork-bomb': { programs: { part5: 'submission/part5_fork_bomb.py' } },
   'prints-forever': { programs: { part2: 'submission/part2_prints_forever.py' } },
   'deletes-files': { programs: { part3: 'submission/part3_deletes_files.py' } },
 };
@@ -41,8 +41,8 @@ const EXPECTED: Record<string, { step: StepId; reason: RegExp } | 'all pass'> = 
   'no-id': { step: 'part4-sender', reason: /without the 6-byte ID/ },
   'key-mismatch': { step: 'keys', reason: /does not match the certificate/ },
   misnamed: { step: 'names', reason: new RegExp(`part5_${ONE}_${TWO}\\.py should be named Part5_${ONE}_${TWO}\\.py`) },
-  'never-exits': { step: 'part2', reason: /did not exit within 4 s/ },
-  'fork-bomb': { step: 'part3', reason: /did not exit within 4 s.*fork bomb/ },
+  'never-exits': { step: 'part5', reason: /did not exit within 4 s/ },
+  'fork-bomb': { step: 'part5', reason: /did not exit within 4 s.*fork bomb/ },
   'prints-forever': { step: 'part2', reason: /printed more than 1048576 bytes and was stopped/ },
   'deletes-files': { step: 'part3', reason: /deleted Part3_123456_654321\.py/ },
 };

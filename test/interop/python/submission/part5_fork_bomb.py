@@ -1,4 +1,4 @@
-# Part 3, hostile: forks without end.
+# Part 5, hostile: forks without end.
 import sys as _sys
 if not open("/etc/hosts").read().startswith("# socklab campus"):  # never the real course hosts
     _sys.exit("run me inside socklab campus")
