@@ -21,7 +21,7 @@ export const FOLDER = `Lab3_${CAMIPRO[0]}_${CAMIPRO[1]}`;
 export const CORRECT_PROGRAMS: Record<ProgramStep, string> = {
   part2: 'handout/part2.py',
   part3: 'handout/part3.py',
-  'part4-receiver': 'submission/part4_receiver.py',
+  'part4-receiver': 'handout/part4_receiver.py',
   'part4-sender': 'handout/part4_sender.py',
   part5: 'handout/part5.py',
   part6: 'submission/part6.py',

@@ -9,10 +9,10 @@ import { PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep } from '../../lib/check
 import { bindDatagram, closeSocket } from '../../lib/listen.js';
 import { type Logger, recordingLogger } from '../../lib/logger.js';
 import { joinGroups } from '../../lib/multicast.js';
-import { floodText } from '../../lib/pmu/flood.js';
 import { pmuMessage } from '../../lib/pmu/command.js';
 import { CHANNEL_ID } from '../../lib/tv.js';
 import { plural } from '../../lib/words.js';
+import { pmuProtocolOptions } from '../../services/lab/index.js';
 import { PLAY } from '../../services/lab/play.js';
 import { PmuTcpServer } from '../../services/lab/pmu-tcp-server.js';
 import { PmuUdpServer } from '../../services/lab/pmu-udp-server.js';
@@ -146,20 +146,6 @@ function combine(step: ProgramStep, runs: Array<{ label: string; judgement: Judg
   };
 }
 
-function pmuOptions(config: Config) {
-  const { pmu } = config;
-  return {
-    messagesMin: pmu.messagesMin,
-    messagesMax: pmu.messagesMax,
-    floodText: floodText(pmu.floodBytes, pmu.floodSeed),
-    random: Math.random,
-    maxIntervalSeconds: pmu.maxIntervalSeconds,
-    maxCommandBytes: pmu.maxCommandBytes,
-    commandGapMs: pmu.commandGapMs,
-    idleTimeoutMs: pmu.idleTimeoutMs,
-  };
-}
-
 /** Part 2: CMD_short:0 plain and sliced (what separates splitting messages from printing reads), CMD_short:1. */
 async function part2(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
@@ -174,7 +160,7 @@ async function part2(context: Context): Promise<StepResult> {
   for (const run of runs) {
     const timeoutMs = context.timeoutMs + (run.command === 'CMD_short:1' ? config.pmu.messagesMax * 1000 : 0);
     const server = (logger: Logger) =>
-      new PmuTcpServer({ ...pmuOptions(config), ...config.lab.pmuTcp, host: '127.0.0.1', sliceBytes: run.sliceBytes, sliceGapMs: run.sliceGapMs, lingerMs: 500, drainMs: 1000 }, logger);
+      new PmuTcpServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuTcp, host: '127.0.0.1', sliceBytes: run.sliceBytes, sliceGapMs: run.sliceGapMs, lingerMs: 500, drainMs: 1000 }, logger);
     results.push({ label: run.label, ...(await pmuClientRun(context, 'part2', run.label, run.command, server, timeoutMs)) });
   }
   return combine('part2', results, startedAt);
@@ -323,7 +309,7 @@ async function part4Sender(context: Context): Promise<StepResult> {
 async function part5(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
   const { config } = context;
-  const server = (logger: Logger) => new PmuWsServer({ ...pmuOptions(config), ...config.lab.pmuWs, host: '127.0.0.1', drainMs: 1000 }, logger);
+  const server = (logger: Logger) => new PmuWsServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuWs, host: '127.0.0.1', drainMs: 1000 }, logger);
   const result = await pmuClientRun(context, 'part5', 'CMD_short:0', 'CMD_short:0', server, context.timeoutMs);
   return combine('part5', [{ label: 'CMD_short:0 over WebSocket', ...result }], startedAt);
 }

@@ -22,22 +22,28 @@ interface Part {
   counters: () => Record<string, number>;
 }
 
-/** The `lab` service: the four emulated course servers, built from `lab.*` and `pmu.*`. */
-export const createService: ServiceFactory = (config: Config, logger: Logger, options): Service => {
-  const { lab } = config;
-  const protocol = config.pmu;
-  const parts: LabPart[] = options.only ? [options.only].filter(isLabPart) : [...LAB_PARTS];
-  const needsFlood = parts.includes('pmu-tcp') || parts.includes('pmu-ws');
-  const pmu: PmuResponderOptions & { maxIntervalSeconds: number; maxCommandBytes: number; commandGapMs: number; idleTimeoutMs: number } = {
+export type PmuProtocolOptions = PmuResponderOptions & { maxIntervalSeconds: number; maxCommandBytes: number; commandGapMs: number; idleTimeoutMs: number };
+
+/** The PMU protocol's settings (`pmu.*`) as the TCP and WebSocket emulators take them; the 1 MiB flood text only when asked. */
+export function pmuProtocolOptions(protocol: Config['pmu'], withFlood = true): PmuProtocolOptions {
+  return {
     messagesMin: protocol.messagesMin,
     messagesMax: protocol.messagesMax,
-    floodText: needsFlood ? floodText(protocol.floodBytes, protocol.floodSeed) : Buffer.alloc(0),
+    floodText: withFlood ? floodText(protocol.floodBytes, protocol.floodSeed) : Buffer.alloc(0),
     random: Math.random,
     maxIntervalSeconds: protocol.maxIntervalSeconds,
     maxCommandBytes: protocol.maxCommandBytes,
     commandGapMs: protocol.commandGapMs,
     idleTimeoutMs: protocol.idleTimeoutMs,
   };
+}
+
+/** The `lab` service: the four emulated course servers, built from `lab.*` and `pmu.*`. */
+export const createService: ServiceFactory = (config: Config, logger: Logger, options): Service => {
+  const { lab } = config;
+  const protocol = config.pmu;
+  const parts: LabPart[] = options.only ? [options.only].filter(isLabPart) : [...LAB_PARTS];
+  const pmu = pmuProtocolOptions(protocol, parts.includes('pmu-tcp') || parts.includes('pmu-ws'));
 
   const build: Record<LabPart, () => Part> = {
     'pmu-tcp': () => {
