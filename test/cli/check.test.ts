@@ -26,7 +26,8 @@ const SUBMISSIONS: Record<string, SubmissionSpec> = {
   'ipv4-only': { programs: { part3: 'submission/part3_ipv4_only.py' } },
   'no-id': { programs: { 'part4-sender': 'submission/part4_sender_no_id.py' } },
   'key-mismatch': { programs: { part6: 'submission/part6.py' }, key: 'other' },
-  misnamed: { programs: { part5: 'handout/part5.py' }, names: { part5: `part5_${ONE}_${TWO}.py` } },
+  // Also a program in JavaScript, which check.run gives to node.
+  misnamed: { programs: { part5: 'handout/part5.py', 'part4-sender': 'submission/part4_sender.js' }, names: { part5: `part5_${ONE}_${TWO}.py`, 'part4-sender': `Part4_Sender_${ONE}_${TWO}.js` } },
   'never-exits': { programs: { part5: 'submission/part5_never_exits.py' } },
   'fork-bomb': { programs: { part5: 'submission/part5_fork_bomb.py' } },
   'prints-forever': { programs: { part2: 'submission/part2_prints_forever.py' } },
