@@ -178,6 +178,21 @@ describe.runIf(canRun)('socklab check', () => {
     expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('href="correct/report.html"');
   }, 240_000);
 
+  it('checks again what OUT holds with --force, and only then', async () => {
+    const dir = path.join(root, 'one-submission');
+    buildSubmission(path.join(dir, 'no-id'), SUBMISSIONS['no-id']!, material);
+    const out = path.join(root, 'grades-force');
+    const batch = (...extra: string[]) => runCli(['check', '--batch', dir, '--out', out, ...FAST, ...extra], {}, 60_000);
+    expect((await batch()).code).toBe(0);
+    const first = statSync(path.join(out, 'no-id', 'report.json')).mtimeMs;
+    const again = await batch();
+    expect(again.stderr).toContain('1 already graded (kept; --force checks them again), 0 to check');
+    expect(statSync(path.join(out, 'no-id', 'report.json')).mtimeMs).toBe(first);
+    const forced = await batch('--force');
+    expect(forced.stderr).toContain('[1/1] no-id: fail');
+    expect(statSync(path.join(out, 'no-id', 'report.json')).mtimeMs).toBeGreaterThan(first);
+  }, 60_000);
+
   /** `socklab check` as user 65534: a user namespace, the programs as that same user. */
   function checkUnprivileged(folder: string): { status: number | null; report: CheckReport } {
     const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'check', folder, '--json', ...FAST], {
