@@ -28,7 +28,7 @@ export function registerCheckCommand(program: Command, context: CliContext): voi
     .option('--html <file>', 'also write the report as one HTML page')
     .option('--batch <dir>', 'check every submission (folder or .zip) in DIR, for a teaching assistant; needs --out')
     .option('--out <dir>', 'with --batch: where grades.csv, index.html and a report folder per submission go')
-    .option('--jobs <n>', 'with --batch: submissions checked at once (default 2)', parseCount, 2)
+    .option('--jobs <n>', 'with --batch: submissions checked at once, each in its own campus', parseCount, 2)
     .option('--force', 'with --batch: check again what OUT already holds')
     .addOption(new Option('--inside <plan>').hideHelp())
     .addOption(new Option('--slot <k>').hideHelp().argParser(Number).default(0))
@@ -45,7 +45,7 @@ Steps, each with a verdict (pass, fail and why, not run and why) and its evidenc
            check.sliceGapMs), CMD_short:1: every message the emulator sent on a line of its own
   part3    an IPv4-only then an IPv6-only RESET server, each losing the first 2 requests: OFFSET
            shown, retransmissions about 1 s apart, both families tried
-  part4    the receiver prints the channel's lines; the sender's datagrams carry a 6-byte ID + text
+  part4    the receiver prints the channel's lines; the sender's datagrams carry a 6-digit ID + text
   part5    CMD_short:0 over WebSocket, every message printed
   part6    the server starts with its own key and certificate; the handout's grader
            (SSLContext(PROTOCOL_SSLv23)) gets CMD_short:0's messages; with --ca, a verifying one too
@@ -54,11 +54,13 @@ How programs run: by extension from check.run (.py: python3, .js: node; a file w
 #! line), in a scratch copy of the folder (the submission is never changed), inside socklab
 campus (the course names on emulators, no other network; the submission mounted read-only), in
 a PID namespace of their own, niced, as unprivileged users when socklab is root (check.sandboxUid
-and below), with CPU, memory, process, file and output limits (check.*). Clients get the command as their first argument and on standard input; the sender
-gets the first CAMIPRO number as its argument and lines on standard input.
+and below), with CPU, memory, process, file and output limits (check.*). Clients get the
+command as their first argument and on standard input; the sender gets the first CAMIPRO number
+as its argument and lines on standard input.
 
 Exit codes: 0 every step passes (part 6 is optional), 1 a step fails, 2 usage (no such path, not
-a submission, a bad zip). With --batch: 0 once every submission is graded, whatever the grades.
+a submission, a bad zip, a bad --ca), 130 stopped by Ctrl-C. With --batch: 0 once every
+submission is graded, whatever the grades; a second run goes on where the last one stopped.
 
 Examples:
   socklab check Lab3_123456_654321.zip --ca cacert.pem
