@@ -156,7 +156,7 @@ function keysStep(layout: Layout, folder: string, ca: string | undefined): StepR
         `names: ${report.names.join(', ') || 'none'}`,
         `key ${layout.key}: ${report.keyMatches ? 'matches the certificate' : 'does NOT match the certificate'}`,
         report.securityLevel2,
-        ca ? `chain: ${report.problems.some((problem) => /CA/.test(problem)) ? 'does not verify' : `signed by ${path.basename(ca)}`}` : 'chain: not checked (no --ca)',
+        !ca || report.chained === null ? 'chain: not checked (no --ca)' : `chain: ${report.chained ? `signed by ${path.basename(ca)}` : 'does NOT verify'}`,
         ...report.warnings.map((warning) => `warning: ${warning}`),
       ].join('\n'),
     },

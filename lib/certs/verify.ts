@@ -26,6 +26,8 @@ export interface VerifyReport {
   notBefore: string;
   notAfter: string;
   keyMatches: boolean | null;
+  /** Signed by the CA, itself a CA; null when no CA was given. */
+  chained: boolean | null;
   /** The names clients can reach it by: its DNS and IP subjectAltNames, or its CN when it has none. */
   names: string[];
   /** What a client at OpenSSL security level 2 (Debian's and Ubuntu's Python: the grader's) makes of it. */
@@ -112,7 +114,8 @@ export function verifyCertificate(options: VerifyOptions): VerifyReport {
   const problems: string[] = [];
   const warnings: string[] = [];
 
-  if (ca) problems.push(...chainProblems(certificate, ca));
+  const chain = ca ? chainProblems(certificate, ca) : null;
+  problems.push(...(chain ?? []));
   for (const [what, subject] of [
     ['certificate', certificate],
     ...(ca ? [['CA certificate', ca] as const] : []),
@@ -160,6 +163,7 @@ export function verifyCertificate(options: VerifyOptions): VerifyReport {
     notBefore: certificate.validity.notBefore.toISOString(),
     notAfter: certificate.validity.notAfter.toISOString(),
     keyMatches,
+    chained: chain === null ? null : chain.length === 0,
     names,
     securityLevel2: securityLevel2Verdict(bits, sha1),
     problems,

@@ -111,6 +111,7 @@ describe.runIf(canRun)('socklab check', () => {
     expect(report.camipro).toEqual([ONE, TWO]);
     expect(stepOf(report, 'part2').reason).toMatch(/7-byte slices 1 ms apart: all 3 messages, each on its own line/);
     expect(stepOf(report, 'part3').reason).toMatch(/IPv4-only server: OFFSET=\d+ shown, retransmitted after [01]\.\d\d s, [01]\.\d\d s, IPv6 tried too/);
+    expect(stepOf(report, 'keys').evidence[0]!.text).toContain('chain: signed by cacert.pem');
     expect(stepOf(report, 'part6').reason).toMatch(/the grader got 5 messages over TLSv1\.[23]; a verifying client accepts the certificate/);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('Part 4.2: multicast sender');

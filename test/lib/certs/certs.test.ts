@@ -62,7 +62,7 @@ describe('certificate tooling (node-forge)', () => {
     expect(text).toContain('DNS:localhost, IP Address:127.0.0.1');
     expect(text).toContain('CA:FALSE');
     const report = verifyCertificate({ certFile: cert, caFile: path.join(ca, CA_CERT), keyFile: key, host: '127.0.0.1' });
-    expect(report).toMatchObject({ ok: true, keyMatches: true, problems: [], warnings: [], subject: 'C=CH, O=EPFL, CN=localhost', issuer: 'O=socklab, CN=Test CA' });
+    expect(report).toMatchObject({ ok: true, keyMatches: true, chained: true, problems: [], warnings: [], subject: 'C=CH, O=EPFL, CN=localhost', issuer: 'O=socklab, CN=Test CA' });
     const notBefore = Date.parse(/notBefore=(.*)/.exec(openssl(['x509', '-in', cert, '-noout', '-startdate']).stdout)![1]!);
     expect(signedAt - notBefore).toBeLessThanOrEqual(62_000); // a minute in the past, no more (whole seconds)
 
@@ -109,6 +109,7 @@ describe('certificate tooling (node-forge)', () => {
     const wrong = verifyCertificate({ certFile: cert, caFile: path.join(otherCa, CA_CERT), keyFile: otherKey, host: 'example.org', now: new Date(Date.now() + 400 * 86_400_000) });
     expect(wrong.ok).toBe(false);
     expect(wrong.keyMatches).toBe(false);
+    expect(wrong.chained).toBe(false);
     expect(wrong.problems).toEqual(
       expect.arrayContaining([
         "the signature does not verify with the CA's key",
