@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import winston from 'winston';
+import { terminalSafe } from './terminal.js';
 
 export type Logger = winston.Logger;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -36,7 +37,8 @@ const humanLine = winston.format.combine(
     const rest = Object.entries(fields)
       .map(([key, value]) => `${key}=${formatValue(value)}`)
       .join(' ');
-    return `${String(at)} ${level.padEnd(5)} [${origin}] ${String(message)}${rest ? ` ${rest}` : ''}`;
+    // Fields carry what peers sent (a command, a datagram): shown escaped, never obeyed by the terminal.
+    return terminalSafe(`${String(at)} ${level.padEnd(5)} [${origin}] ${String(message)}${rest ? ` ${rest}` : ''}`);
   }),
 );
 

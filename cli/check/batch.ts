@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type CheckReport, GRADES_COLUMNS, gradescopeResults, gradesCsvLine, gradesRow, notRun, STEP_IDS } from '../../lib/check/report.js';
+import { csvLine } from '../../lib/csv.js';
+import { type CheckReport, GRADES_COLUMNS, gradescopeResults, gradesRow, notRun, STEP_IDS } from '../../lib/check/report.js';
 import { socklabError } from '../../lib/errors.js';
+import { terminalSafe } from '../../lib/terminal.js';
 import { socklabVersion } from '../../lib/paths.js';
 import { reportHtml, summaryHtml } from './render.js';
 
@@ -100,7 +102,7 @@ class Progress {
   finished(name: string, report: CheckReport): void {
     this.done += 1;
     const tty = process.stderr.isTTY === true;
-    const line = `[${this.done}/${this.total}] ${name}: ${report.verdict} (${(report.durationMs / 1000).toFixed(1)} s)`;
+    const line = `[${this.done}/${this.total}] ${terminalSafe(name)}: ${report.verdict} (${(report.durationMs / 1000).toFixed(1)} s)`;
     if (!tty) return void process.stderr.write(`${line}\n`);
     const width = 30;
     const filled = Math.round((this.done / this.total) * width);
@@ -159,7 +161,7 @@ export async function runBatch(dir: string, flags: BatchFlags, argv: string[]): 
     return 128 + (os.constants.signals[stopped] ?? 0);
   }
   const rows = names.filter(graded).map((name) => ({ name, href: `${encodeURIComponent(name)}/report.html`, report: JSON.parse(readFileSync(path.join(out, name, 'report.json'), 'utf8')) as CheckReport }));
-  writeFileSync(path.join(out, 'grades.csv'), [gradesCsvLine(GRADES_COLUMNS), ...rows.map((row) => gradesCsvLine(gradesRow(row.name, row.report)))].join(''));
+  writeFileSync(path.join(out, 'grades.csv'), [csvLine(GRADES_COLUMNS), ...rows.map((row) => csvLine(gradesRow(row.name, row.report)))].join(''));
   writeFileSync(path.join(out, 'index.html'), summaryHtml(rows, `socklab check: ${path.basename(path.resolve(dir))}`));
   const passed = rows.filter((row) => row.report.verdict === 'pass').length;
   process.stdout.write(`${rows.length} of ${names.length} submissions graded, ${passed} pass every step: ${path.join(out, 'grades.csv')}, ${path.join(out, 'index.html')}\n`);

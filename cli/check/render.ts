@@ -1,3 +1,5 @@
+import { escapeHtml } from '../../lib/html.js';
+import { terminalSafe } from '../../lib/terminal.js';
 import { type CheckReport, STEP_IDS, STEP_TITLES, type StepResult, type Verdict } from '../../lib/check/report.js';
 
 const MARK: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', 'not run': 'not run' };
@@ -22,11 +24,8 @@ export function reportText(report: CheckReport): string {
     }
   }
   lines.push('', `${report.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${counts(report.steps)}.`);
-  return `${lines.join('\n')}\n`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  // The folder's name, the reasons and the evidence are the student's: escape sequences in them are shown, not obeyed.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }
 
 const STYLE = `body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2329}

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { printJson } from '../context.js';
 import { ROMEO } from '../../lib/clients/echo.js';
+import { terminalSafe } from '../../lib/terminal.js';
 import { formatOption } from '../options.js';
 
 interface Endpoint {
@@ -52,7 +53,7 @@ export function registerBasicsCommands(program: Command): void {
         received += 1;
         const text = datagram.data.toString('utf8');
         if (json) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), from: { address: datagram.address, port: datagram.port }, text })}\n`);
-        else process.stdout.write(`Received data:  ${text}\nFrom Address:  ${pythonAddress(datagram.address, datagram.port)}\n`);
+        else process.stdout.write(`Received data:  ${terminalSafe(text)}\nFrom Address:  ${pythonAddress(datagram.address, datagram.port)}\n`);
         if (flags.count !== undefined && received >= flags.count) done();
       });
       const interrupted = untilInterrupted(); // before saying so: whoever reads the line may press Ctrl-C at once
@@ -80,7 +81,7 @@ server restarts at once after Ctrl-C even while old connections sit in TIME_WAIT
       const server = new EchoServer(
         { host, port: flags.port, readSize: flags.readSize },
         {
-          onReceived: (_peer, text) => process.stdout.write(`received: ${text}\n`),
+          onReceived: (_peer, text) => process.stdout.write(`received: ${terminalSafe(text)}\n`),
           onPeerClosed: (peer) => process.stdout.write(`No more data from ${pythonAddress(peer.address, peer.port)}\n`),
         },
       );
@@ -105,7 +106,7 @@ server restarts at once after Ctrl-C even while old connections sit in TIME_WAIT
         ipv6: flags.ipv6 === true,
         message: flags.message,
         timeoutMs: 10_000,
-        onReceived: json ? undefined : (text) => process.stdout.write(`received: ${text}\n`),
+        onReceived: json ? undefined : (text) => process.stdout.write(`received: ${terminalSafe(text)}\n`),
       });
       if (json) printJson({ sent: flags.message, received, reads });
       if (flags.hold) {

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { socklabError } from '../../lib/errors.js';
+import { terminalSafe } from '../../lib/terminal.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
 import { plural } from '../../lib/words.js';
@@ -63,9 +64,9 @@ export function registerMcastCommands(program: Command, context: CliContext): vo
           const line = { at: datagram.receivedAt.toISOString(), from, group: datagram.group, id: decoded.id, text: decoded.text, bytes: datagram.payload.length, wellFormed: decoded.wellFormed };
           process.stdout.write(`${JSON.stringify(line)}\n`);
         } else if (decoded.wellFormed) {
-          process.stdout.write(`[${decoded.id}] ${decoded.text}   (from ${from})\n`);
+          process.stdout.write(terminalSafe(`[${decoded.id}] ${decoded.text}   (from ${from})\n`));
         } else {
-          process.stdout.write(`[malformed, ${datagram.payload.length} bytes] ${JSON.stringify(datagram.payload.toString('latin1'))}   (from ${from})\n`);
+          process.stdout.write(`[malformed, ${datagram.payload.length} bytes] ${terminalSafe(JSON.stringify(datagram.payload.toString('latin1')))}   (from ${from})\n`);
         }
         if (flags.count !== undefined && received >= flags.count) finish();
       });

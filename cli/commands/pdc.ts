@@ -2,6 +2,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { PdcResult, TlsClientOptions } from '../../lib/clients/pdc.js';
 import { socklabError } from '../../lib/errors.js';
+import { terminalSafe, untrustedTextSink } from '../../lib/terminal.js';
 import { plural } from '../../lib/words.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
@@ -103,7 +104,7 @@ export function registerPdcCommands(program: Command, context: CliContext): void
       const { runGrader } = await import('../../lib/clients/grader.js');
       const graded = await runGrader({ host: target.host, port: target.port, ca: resolveProjectPath(config.client.tls.ca), command, servername: config.client.tls.servername || target.host });
       if (json) return printJson(graded);
-      for (const message of graded.messages) process.stdout.write(`${message}\n`);
+      for (const message of graded.messages) process.stdout.write(`${terminalSafe(message)}\n`);
       process.stderr.write(`${graded.summary}\n`);
       if (!graded.asWritten.ok) throw socklabError('SOCKLAB_ERR_NETWORK', `the handout's grader could not connect: ${graded.asWritten.error}`);
       return;
@@ -115,10 +116,10 @@ export function registerPdcCommands(program: Command, context: CliContext): void
       timeoutMs: config.client.timeoutSeconds * 1000,
       recvSize: flags.recvSize,
       tls,
-      floodSink: json ? undefined : process.stdout,
+      floodSink: json ? undefined : untrustedTextSink(process.stdout),
       onItem: json
         ? undefined
-        : (item) => process.stdout.write(item.kind === 'message' ? `${item.text}\n` : `[unexpected data] ${JSON.stringify(item.text)}\n`),
+        : (item) => process.stdout.write(item.kind === 'message' ? `${terminalSafe(item.text)}\n` : `[unexpected data] ${terminalSafe(JSON.stringify(item.text))}\n`),
     });
     if (json) printJson(result);
     else process.stderr.write(summary(command, result));

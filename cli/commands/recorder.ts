@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { terminalSafe } from '../../lib/terminal.js';
 import type { RecorderReader } from '../../services/mcast-recorder/store.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption } from '../options.js';
@@ -56,7 +57,7 @@ export function registerRecorderCommands(program: Command, context: CliContext):
       if (context.globals(cmd).json) return printJson(stats);
       const lines = ['sender  datagrams       bytes  first seen                last seen'];
       for (const row of stats) {
-        lines.push(`${row.senderId.padEnd(6)}  ${String(row.count).padStart(9)}  ${String(row.bytes).padStart(10)}  ${row.firstSeen}  ${row.lastSeen}`);
+        lines.push(`${terminalSafe(row.senderId).padEnd(6)}  ${String(row.count).padStart(9)}  ${String(row.bytes).padStart(10)}  ${row.firstSeen}  ${row.lastSeen}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
     });
@@ -69,7 +70,7 @@ export function registerRecorderCommands(program: Command, context: CliContext):
       try {
         const rows = reader.query(flags);
         if (context.globals(cmd).json) return printJson([...rows]);
-        for (const row of rows) process.stdout.write(`${row.receivedAt} [${row.senderId}] ${row.text}   (from ${row.from})\n`);
+        for (const row of rows) process.stdout.write(terminalSafe(`${row.receivedAt} [${row.senderId}] ${row.text}   (from ${row.from})\n`));
       } finally {
         reader.close();
       }

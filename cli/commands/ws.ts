@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { terminalSafe } from '../../lib/terminal.js';
 import { plural } from '../../lib/words.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
@@ -37,7 +38,7 @@ Examples:
         command,
         timeoutMs: client.timeoutSeconds * 1000,
         // A message a line (on_message); the flood as it came, so that `> flood.txt` holds the server's text.
-        onMessage: json ? undefined : (text) => process.stdout.write(command === 'CMD_floodme' ? text : `${text}\n`),
+        onMessage: json ? undefined : (text) => process.stdout.write(command === 'CMD_floodme' ? (process.stdout.isTTY ? terminalSafe(text) : text) : `${terminalSafe(text)}\n`),
       });
       if (json) return printJson(result);
       const segments = result.segments === null ? `segments unknown (${result.segmentsNote})` : `${plural(result.segments, 'segment')} with payload from the server`;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { escapeHtml } from '../../lib/html.js';
 import { type ProberReport, reportSvg, reportText } from '../../services/reset-prober/report.js';
 import type { ExperimentResult } from './experiments.js';
 
@@ -75,7 +76,6 @@ export function notebookMarkdown(notebook: Notebook): string {
   return `${lines.join('\n')}\n`;
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
 /** One self-contained page: no script, no outside resource; everything from the network escaped. */
 export function notebookHtml(notebook: Notebook): string {

@@ -1,3 +1,4 @@
+import type { CsvValue } from '../csv.js';
 import { plural } from '../words.js';
 import { OPTIONAL_STEPS, PROGRAM_STEPS, type ProgramStep } from './submission.js';
 
@@ -71,16 +72,8 @@ export function trimmed(text: string, maxLines = 25, maxChars = 3000): string {
 
 export const GRADES_COLUMNS = ['submission', 'camipro1', 'camipro2', 'verdict', ...STEP_IDS, 'checked_at', 'seconds'] as const;
 
-function csvCell(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-export function gradesCsvLine(values: readonly string[]): string {
-  return `${values.map(csvCell).join(',')}\n`;
-}
-
 /** One row of grades.csv: a column per step. */
-export function gradesRow(name: string, report: CheckReport): string[] {
+export function gradesRow(name: string, report: CheckReport): CsvValue[] {
   const verdictOf = (id: StepId) => report.steps.find((step) => step.step === id)?.verdict ?? 'not run';
   return [name, report.camipro?.[0] ?? '', report.camipro?.[1] ?? '', report.verdict, ...STEP_IDS.map(verdictOf), report.startedAt, (report.durationMs / 1000).toFixed(1)];
 }

@@ -1,3 +1,4 @@
+import { csvLine } from '../../lib/csv.js';
 import type { StoredDatagram } from './store.js';
 
 /** The recorder's export formats, shared by `socklab recorder export` and the dashboard's downloads. */
@@ -5,16 +6,11 @@ export type ExportFormat = 'jsonl' | 'csv';
 
 const COLUMNS: Array<keyof StoredDatagram> = ['id', 'receivedAt', 'group', 'from', 'senderId', 'text', 'size', 'wellFormed'];
 
-const csvField = (value: string | number | boolean) => {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
 /** The first line of an export ("" for JSON lines). */
 export function exportHeader(format: ExportFormat): string {
-  return format === 'csv' ? `${COLUMNS.join(',')}\n` : '';
+  return format === 'csv' ? csvLine(COLUMNS) : '';
 }
 
 export function exportLine(row: StoredDatagram, format: ExportFormat): string {
-  return `${format === 'csv' ? COLUMNS.map((column) => csvField(row[column])).join(',') : JSON.stringify(row)}\n`;
+  return format === 'csv' ? csvLine(COLUMNS.map((column) => row[column])) : `${JSON.stringify(row)}\n`;
 }

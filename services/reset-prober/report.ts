@@ -1,4 +1,6 @@
 import { FAMILIES, type Family } from '../../lib/address.js';
+import { csvLine } from '../../lib/csv.js';
+import { escapeHtml } from '../../lib/html.js';
 import { type ResetSummary, summarizeAnswered } from '../../lib/reset-stats.js';
 import type { ProberSummary, SwitchRecord } from './store.js';
 import { localIso, plural } from '../../lib/words.js';
@@ -71,15 +73,11 @@ export function reportText(report: ProberReport): string {
 }
 
 export function reportCsv(report: ProberReport): string {
-  const rows = report.hours.map((row) =>
-    [row.hour, row.IPv4.answered, row.IPv4.probed, row.IPv6.answered, row.IPv6.probed, row.serverOn ?? ''].join(','),
-  );
-  return `${['hour,ipv4_answered,ipv4_probed,ipv6_answered,ipv6_probed,server_on', ...rows].join('\n')}\n`;
+  const header = csvLine(['hour', 'ipv4_answered', 'ipv4_probed', 'ipv6_answered', 'ipv6_probed', 'server_on']);
+  return header + report.hours.map((row) => csvLine([row.hour, row.IPv4.answered, row.IPv4.probed, row.IPv6.answered, row.IPv6.probed, row.serverOn])).join('');
 }
 
 const COLOURS: Record<Family, string> = { IPv4: '#1f77b4', IPv6: '#ff7f0e' };
-
-const escapeXml = (text: string) => text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** A bar chart of the share of answered probes per hour and family, as one standalone SVG. */
 export function reportSvg(report: ProberReport): string {
@@ -131,7 +129,7 @@ export function reportHtml(report: ProberReport): string {
     )
     .join('\n');
   const switches = report.switches.length
-    ? `<ul>${report.switches.map((change) => `<li>${escapeXml(change.from)} → ${escapeXml(change.to)} between ${escapeXml(change.after)} and ${escapeXml(change.before)}</li>`).join('')}</ul>`
+    ? `<ul>${report.switches.map((change) => `<li>${escapeHtml(change.from)} → ${escapeHtml(change.to)} between ${escapeHtml(change.after)} and ${escapeHtml(change.before)}</li>`).join('')}</ul>`
     : '<p>No change of family seen.</p>';
   return `<!doctype html>
 <html lang="en">
@@ -147,7 +145,7 @@ th { background: #f4f4f4; }
 </head>
 <body>
 <h1>RESET server availability by hour of day</h1>
-<p>${report.probes} probes from ${escapeXml(report.from ?? '—')} to ${escapeXml(report.to ?? '—')}; hours in the local time of the machine that made this report.</p>
+<p>${report.probes} probes from ${escapeHtml(report.from ?? '—')} to ${escapeHtml(report.to ?? '—')}; hours in the local time of the machine that made this report.</p>
 ${reportSvg(report)}
 <h2>Changes of family</h2>
 ${switches}

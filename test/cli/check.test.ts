@@ -36,6 +36,7 @@ const SUBMISSIONS: Record<string, SubmissionSpec> = {
   'fork-bomb': { programs: { part5: 'submission/part5_fork_bomb.py' } },
   'prints-forever': { programs: { part2: 'submission/part2_prints_forever.py' } },
   'deletes-files': { programs: { part3: 'submission/part3_deletes_files.py' } },
+  'prints-escapes': { programs: { part5: 'submission/part5_prints_escapes.py' } },
 };
 
 /** What each submission must show: a step and the reason it fails (or every step passing). */
@@ -50,6 +51,7 @@ const EXPECTED: Record<string, { step: StepId; reason: RegExp } | 'all pass'> = 
   'fork-bomb': { step: 'part5', reason: /did not exit within 4 s.*fork bomb/ },
   'prints-forever': { step: 'part2', reason: /printed more than 1048576 bytes and was stopped/ },
   'deletes-files': { step: 'part3', reason: /deleted Part3_123456_654321\.py/ },
+  'prints-escapes': { step: 'part5', reason: /CMD_short:0/ },
 };
 
 const stepOf = (report: CheckReport, id: StepId) => report.steps.find((step) => step.step === id)!;
@@ -134,6 +136,18 @@ describe.runIf(canRun)('socklab check', () => {
       expect(stepOf(report, step).verdict, `${step}: ${stepOf(report, step).reason}`).toBe('pass');
     }
   });
+
+  it('shows a program\'s terminal escapes escaped in the text report: the grader\'s terminal is left as it was', async () => {
+    const run = await runCli(['check', path.join(root, 'batch', 'prints-escapes', FOLDER), ...FAST], { TMPDIR }, 90_000);
+    expect(run.code).toBe(1);
+    const written = Buffer.from(run.stdout, 'utf8');
+    // No byte that a terminal obeys: ESC, BEL, CR, the 8-bit CSI; only newlines and printable text.
+    expect([...written].filter((byte) => (byte < 0x20 && byte !== 0x0a && byte !== 0x09) || byte === 0x7f)).toEqual([]);
+    expect(run.stdout).not.toContain('\u009b');
+    expect(run.stdout).toContain('\\x1b[2J\\x1b[H\\x1b]0;all good\\x07PASS: 8 passed, 0 failed, 0 not run.\\x0d');
+    expect(run.stdout).toContain('\\x9b31m');
+    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^FAIL: /);
+  }, 90_000);
 
   it('gives the raw-reads client a pass without slicing, and the evidence of the sliced run', () => {
     const part2 = stepOf(singles.get('raw-reads')!, 'part2');
