@@ -49,6 +49,17 @@ export function isHost(value: unknown): boolean {
   return typeof value === 'string' && (net.isIP(value) !== 0 || HOST_NAME.test(value));
 }
 
+/** `name`, `name:port`, `192.0.2.1:80`, `[2001:db8::1]:80` or a bare IPv6 address: a Host header's value. */
+function isHostWithPort(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (net.isIPv6(value)) return true;
+  const match = /^(\[([^\]]+)\]|[^:]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!match) return false;
+  const host = match[2] ?? match[1]!;
+  const hostOk = match[2] !== undefined ? net.isIPv6(host) : isHost(host);
+  return hostOk && (match[3] === undefined || isIntegerIn(Number(match[3]), 1, 65535));
+}
+
 function isWebSocketUrl(value: unknown): boolean {
   if (typeof value !== 'string' || !URL.canParse(value)) return false;
   const url = new URL(value);
@@ -125,6 +136,11 @@ export const FORMATS = [
     name: 'host-list',
     coerce: listFromText,
     validate: (v) => check(Array.isArray(v) && v.length > 0 && v.every(isHost), 'a non-empty list of addresses or host names'),
+  },
+  {
+    name: 'allowed-host-list',
+    coerce: listFromText,
+    validate: (v) => check(Array.isArray(v) && v.every(isHostWithPort), 'a list of host names or addresses, each with an optional :port ([::1]:8080 for IPv6)'),
   },
   {
     name: 'file-path',

@@ -272,6 +272,11 @@ const schemaWithoutSources = {
       sensitive: true,
     },
     days: { doc: 'Days of the prober\'s hour × day availability map.', format: 'positive-count', default: 14 },
+    allowedHosts: {
+      doc: 'Names the dashboard also answers to (the Host header a browser sends), beyond loopback and the address it listens on: e.g. the name of a reverse proxy in front of it. Any other Host is refused (DNS rebinding).',
+      format: 'allowed-host-list',
+      default: [] as string[],
+    },
   },
   campus: {
     mtu: {

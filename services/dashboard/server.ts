@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { formatHostPort } from '../../lib/address.js';
 import { closeServer, listen, once } from '../../lib/listen.js';
@@ -10,6 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import { type ExportFormat, exportHeader, exportLine } from '../mcast-recorder/export.js';
 import { RecorderReader, type StoredDatagram } from '../mcast-recorder/store.js';
 import { reportCsv } from '../reset-prober/report.js';
+import { DashboardAccess } from './access.js';
 import { type Panel, proberPanel, recorderPanel, tlsPanel } from './data.js';
 
 export interface DashboardOptions {
@@ -17,6 +17,8 @@ export interface DashboardOptions {
   port: number;
   /** Every request and the feed must carry it; "" for none (loopback only). */
   token: string;
+  /** Host names beyond loopback and `host` that the dashboard answers to (a proxy's). */
+  allowedHosts: readonly string[];
   days: number;
   proberDb: string;
   recorderDb: string;
@@ -50,8 +52,10 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
  * page writes it with textContent only.
  */
 export class DashboardServer {
-  private readonly http = http.createServer((request, response) => void this.route(request, response));
-  private readonly feed = new WebSocketServer({ noServer: true });
+  private readonly http = http.createServer((request, response) => this.answer(request, response));
+  private readonly feed = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  /** Set once listening, when the port is known. */
+  private access: DashboardAccess | undefined;
   private feedTimer: NodeJS.Timeout | undefined;
   private lastId = 0;
   private reader: RecorderReader | undefined;
@@ -61,17 +65,22 @@ export class DashboardServer {
     private readonly assets: string,
     private readonly logger: Logger,
   ) {
-    this.http.on('upgrade', (request, socket, head) => {
-      if (new URL(request.url ?? '/', 'http://x').pathname !== '/feed' || !this.authorized(request)) {
-        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-        return;
+    this.http.on('upgrade', (request: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      socket.on('error', () => undefined); // a peer gone mid-upgrade is its own business
+      try {
+        const refusal = this.refusal(request) ?? this.feedRefusal(request);
+        if (refusal) return void socket.end(`HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: refusal.error })}\n`);
+        this.feed.handleUpgrade(request, socket, head, (ws) => this.onSubscriber(ws));
+      } catch (error) {
+        this.logger.warn('feed upgrade failed', { error: (error as Error).message });
+        socket.destroy();
       }
-      this.feed.handleUpgrade(request, socket, head, (ws) => this.onSubscriber(ws));
     });
   }
 
   async listen(): Promise<net.AddressInfo> {
     const address = await listen(this.http, { host: this.options.host, port: this.options.port });
+    this.access = new DashboardAccess({ host: this.options.host, port: address.port, allowedHosts: this.options.allowedHosts, token: this.options.token });
     this.lastId = this.newestId(); // the feed carries what arrives from now on; the page loads the latest itself
     this.feedTimer = setInterval(() => this.pushFeed(), this.options.feedEveryMs);
     this.feedTimer.unref();
@@ -82,23 +91,47 @@ export class DashboardServer {
     return address;
   }
 
-  private authorized(request: http.IncomingMessage): boolean {
-    if (this.options.token === '') return true;
-    const url = new URL(request.url ?? '/', 'http://x');
-    const given = url.searchParams.get('token') ?? /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-    const expected = Buffer.from(this.options.token);
-    return given.length === this.options.token.length && timingSafeEqual(Buffer.from(given), expected);
+  /**
+   * Why a request is not let in (wrong Host, no token), or null. The page's own files hold no data
+   * and load without the token (a browser asks for them without `?token=`); everything else needs it.
+   */
+  private refusal(request: http.IncomingMessage): { status: number; error: string } | null {
+    const access = this.access;
+    if (!access) return { status: 503, error: 'the dashboard is starting' };
+    if (!access.hostAllowed(request.headers.host)) return { status: 421, error: 'this dashboard does not answer to that Host (add it to dashboard.allowedHosts if it is yours)' };
+    const url = requestUrl(request);
+    if (!Object.hasOwn(ASSETS, url.pathname) && !access.tokenAccepted(url, request.headers.authorization)) return { status: 401, error: 'this dashboard needs its token (?token=…)' };
+    return null;
+  }
+
+  private feedRefusal(request: http.IncomingMessage): { status: number; error: string } | null {
+    if (requestUrl(request).pathname !== '/feed') return { status: 404, error: 'no such feed' };
+    if (!this.access!.originAllowed(request.headers.origin)) return { status: 403, error: 'the feed is for the dashboard\'s own page (Origin)' };
+    return null;
+  }
+
+  /** One request: whatever goes wrong answers 500 to it alone and never ends the process. */
+  private answer(request: http.IncomingMessage, response: http.ServerResponse): void {
+    response.on('error', () => undefined);
+    this.route(request, response).catch((error: unknown) => {
+      this.logger.warn('request failed', { error: (error as Error).message });
+      if (!response.headersSent) {
+        response.writeHead(500, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+        response.end(`${JSON.stringify({ error: 'the dashboard could not answer; see its log' })}\n`);
+      } else response.destroy();
+    });
   }
 
   private async route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://x');
     const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
-      response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, ...extra });
+      response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': String(Buffer.byteLength(body)), ...extra });
       response.end(body);
     };
     const json = (status: number, value: unknown): void => send(status, 'application/json; charset=utf-8', `${JSON.stringify(value)}\n`);
+    const refusal = this.refusal(request);
+    if (refusal) return json(refusal.status, { error: refusal.error });
     if (request.method !== 'GET') return json(405, { error: 'read-only: GET only' });
-    if (!this.authorized(request)) return json(401, { error: 'this dashboard needs its token (?token=…)' });
+    const url = requestUrl(request);
     try {
       const asset = ASSETS[url.pathname];
       if (asset) return send(200, TYPES[path.extname(asset)]!, readFileSync(path.join(this.assets, asset)));
@@ -209,4 +242,10 @@ export class DashboardServer {
     await closeServer(this.http);
     this.reader?.close();
   });
+}
+
+/** The request's path and query; a target that is no path (`//`, `*`, junk) reads as one that matches nothing. */
+function requestUrl(request: http.IncomingMessage): URL {
+  const target = request.url ?? '/';
+  return target.startsWith('/') && URL.canParse(target, 'http://dashboard') && !target.startsWith('//') ? new URL(target, 'http://dashboard') : new URL('http://dashboard/%00');
 }
