@@ -31,7 +31,8 @@ module.exports = {
       cwd: __dirname,
       exec_mode: 'fork',
       instances: 1,
-      env: { SOCKLAB_PROFILE: profile, NODE_ENV: 'production' },
+      // `npm start -- --expose tls-pmu` sets SOCKLAB_TLS_PMU_EXPOSE: the TLS PMU hosted for a grader elsewhere.
+      env: { SOCKLAB_PROFILE: profile, NODE_ENV: 'production', ...(name === 'tls-pmu' && process.env.SOCKLAB_TLS_PMU_EXPOSE ? { SOCKLAB_TLS_PMU_EXPOSE: process.env.SOCKLAB_TLS_PMU_EXPOSE } : {}) },
       wait_ready: true,
       listen_timeout: 15000,
       kill_timeout: killTimeoutMs,

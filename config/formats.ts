@@ -138,6 +138,11 @@ export const FORMATS = [
     validate: (v) => check(Array.isArray(v) && v.length > 0 && v.every(isHost), 'a non-empty list of addresses or host names'),
   },
   {
+    name: 'switch',
+    coerce: (value: unknown) => (typeof value === 'string' && /^(true|false)$/i.test(value.trim()) ? value.trim().toLowerCase() === 'true' : value),
+    validate: (v) => check(typeof v === 'boolean', 'true or false'),
+  },
+  {
     name: 'allowed-host-list',
     coerce: listFromText,
     validate: (v) => check(Array.isArray(v) && v.every(isHostWithPort), 'a list of host names or addresses, each with an optional :port ([::1]:8080 for IPv6)'),

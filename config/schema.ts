@@ -230,8 +230,18 @@ const schemaWithoutSources = {
     },
   },
   tlsPmu: {
-    host: { doc: 'Address the TLS PMU server listens on.', format: 'ip-address', default: '127.0.0.1' },
+    host: { doc: 'Address the TLS PMU server listens on (unless tlsPmu.expose).', format: 'ip-address', default: '127.0.0.1' },
     port: { doc: 'Port of the TLS PMU server.', format: 'tcp-port', default: 5007 },
+    expose: {
+      doc: 'Host it for a grader on another machine: listen on every address of both families (instead of tlsPmu.host) and say on start where it can be reached and for which names its certificate is valid.',
+      format: 'switch',
+      default: false,
+    },
+    publicName: {
+      doc: 'The name a grader uses to reach the TLS PMU, which its certificate must carry; "" for this machine\'s host name.',
+      format: 'text',
+      default: '',
+    },
     key: { doc: 'PEM private key of the TLS PMU server.', format: 'file-path', default: 'certs/server_key.pem' },
     cert: { doc: 'PEM certificate of the TLS PMU server.', format: 'file-path', default: 'certs/server.cert.pem' },
     passphrase: {

@@ -1,14 +1,25 @@
 import { loadConfig } from '../config/index.js';
 import { formatHostPort } from '../lib/address.js';
-import { describeError, isSocklabError } from '../lib/errors.js';
+import { describeError, isSocklabError, socklabError } from '../lib/errors.js';
 import { resolveProjectPath } from '../lib/paths.js';
 import { SERVICES } from '../services/registry.js';
 import { ensureLocalServerCertificate } from '../lib/certs/local.js';
 import { ECOSYSTEM, pm2 } from './pm2.js';
 
+/**
+ * `npm start -- --expose tls-pmu`: the one option, to host the TLS PMU for a grader on another
+ * machine (tlsPmu.expose, passed to the pm2 app by ecosystem.config.js).
+ */
+function exposeFlag(argv: readonly string[]): boolean {
+  if (argv.length === 0) return false;
+  if (argv.length === 2 && argv[0] === '--expose' && argv[1] === 'tls-pmu') return true;
+  throw socklabError('SOCKLAB_ERR_USAGE', `unknown option ${argv.join(' ')}: the one option is --expose tls-pmu`);
+}
+
 /** `npm start`: the services under pm2 on the local profile, then where they listen and how to watch them. */
 function main(): number {
   process.env.SOCKLAB_PROFILE ??= 'local';
+  if (exposeFlag(process.argv.slice(2))) process.env.SOCKLAB_TLS_PMU_EXPOSE = 'true';
   const { config, profile } = loadConfig();
   if (profile === 'local') {
     // The TLS PMU must start on a fresh machine: a local CA signs a server certificate once.
@@ -33,10 +44,15 @@ function main(): number {
       `records ${config.recorder.groups.join(', ')} port ${config.recorder.port} via ${config.recorder.iface || 'the default interface'} into ${config.recorder.db}`,
       'read it: npx socklab recorder stats | query | export',
     ],
-    'tls-pmu': [
-      `TLS PMU             tls://${formatHostPort(config.tlsPmu.host, config.tlsPmu.port)} (${config.tlsPmu.cert})`,
-      'try it: npx socklab tls CMD_short:0',
-    ],
+    'tls-pmu': config.tlsPmu.expose
+      ? [
+          `TLS PMU             tls://[::]:${config.tlsPmu.port}, every address of this machine (${config.tlsPmu.cert}): exposed to other machines`,
+          'where and for which names: npx pm2 logs tls-pmu --lines 20; check it: npx socklab tls CMD_short:0 --from-outside --ca CA.pem',
+        ]
+      : [
+          `TLS PMU             tls://${formatHostPort(config.tlsPmu.host, config.tlsPmu.port)} (${config.tlsPmu.cert})`,
+          'try it: npx socklab tls CMD_short:0',
+        ],
     dashboard: [`open http://${formatHostPort(config.dashboard.host, config.dashboard.port)}/${config.dashboard.token ? '?token=…' : ''}`],
     'reset-prober': [
       `probes ${config.prober.hosts.join(', ')} port ${config.prober.port} every ${config.prober.intervalSeconds} s into ${config.prober.db}`,

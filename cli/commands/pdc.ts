@@ -6,6 +6,7 @@ import { terminalSafe, untrustedTextSink } from '../../lib/terminal.js';
 import { plural } from '../../lib/words.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
+import { runFromOutside } from './tls-outside.js';
 
 interface PdcFlags {
   host?: string;
@@ -22,6 +23,7 @@ interface TlsFlags extends PdcFlags {
   tlsVersion?: '1.2' | '1.3';
   keylog?: string;
   grader?: boolean;
+  fromOutside?: boolean;
 }
 
 const MEASURES = `
@@ -149,6 +151,10 @@ Examples:
     .addOption(new Option('--tls-version <version>', 'only this TLS version (1.2 shows more of the handshake in clear, Q26–Q29)').choices(['1.2', '1.3']))
     .option('--grader', 'connect exactly as the handout\'s grader does: Python, SSLContext(PROTOCOL_SSLv23) with the CA; also says whether a verifying grader accepts the server')
     .option('--keylog <file>', 'append the session keys (NSS key log) for Wireshark: Preferences › Protocols › TLS › (Pre)-Master-Secret log filename')
+    .option(
+      '--from-outside',
+      'the self-check of a TLS PMU hosted for a grader: connect through this machine\'s addresses beyond loopback, verify the certificate against --ca for the name the grader uses (--servername, default tlsPmu.publicName or this machine\'s host name), say what a remote grader sees; exit 1 if it would fail',
+    )
     .addHelpText(
       'after',
       `${MEASURES} It adds the TLS version, the cipher suite agreed and the server certificate's subject
@@ -156,7 +162,8 @@ Examples:
 
 Examples:
   socklab tls CMD_short:0                          # the local TLS PMU, checked against the local CA
-  socklab tls CMD_short:0 --ca certs/cacert.pem --servername 123456`,
+  socklab tls CMD_short:0 --ca certs/cacert.pem --servername 123456
+  socklab tls CMD_short:0 --from-outside --ca certs/cacert.pem --servername pmu.example.org`,
     )
-    .action((command: string, flags: TlsFlags, cmd: Command) => run(cmd, command, flags, true));
+    .action((command: string, flags: TlsFlags, cmd: Command) => (flags.fromOutside ? runFromOutside(context, cmd, command, flags) : run(cmd, command, flags, true)));
 }

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { LAB_PARTS } from '../../services/lab/parts.js';
 import { SERVICES } from '../../services/registry.js';
+import { socklabError } from '../../lib/errors.js';
 import type { CliContext } from '../context.js';
 
 export function registerServiceCommands(program: Command, context: CliContext): void {
@@ -13,8 +14,10 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       'after',
       `\nServices:\n${names.map((name) => `  ${name.padEnd(16)}${SERVICES[name]!.description}`).join('\n')}`,
     )
-    .action(async (name: string, _options, command: Command) => {
-      const loaded = await context.config(command);
+    .option('--expose', 'tls-pmu only: host it for a grader on another machine (tlsPmu.expose): every address of both families, and where and for which names it can be reached')
+    .action(async (name: string, options: { expose?: boolean }, command: Command) => {
+      if (options.expose && name !== 'tls-pmu') throw socklabError('SOCKLAB_ERR_USAGE', `--expose is for tls-pmu, not ${name}`);
+      const loaded = await context.config(command, options.expose ? { 'tlsPmu.expose': 'true' } : {});
       const { runService } = await import('../../services/runner.js');
       await runService(name, loaded);
     });

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
+import { machineAddresses } from '../../lib/address.js';
 
 /**
  * Who may read the dashboard: the names it answers to (the Host header, against DNS rebinding),
@@ -37,8 +38,7 @@ function wildcard(host: string): boolean {
 
 /** The names and addresses a wildcard listener is reached by. */
 function machineNames(): string[] {
-  const addresses = Object.values(os.networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address.replace(/%.*$/, '')));
-  return [...addresses, os.hostname()];
+  return [...machineAddresses().map((entry) => entry.address), os.hostname()];
 }
 
 function digest(text: string): Buffer {

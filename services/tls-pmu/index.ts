@@ -1,11 +1,12 @@
 import type { Config } from '../../config/schema.js';
-import { formatHostPort } from '../../lib/address.js';
+import { formatHostPort, machineAddresses } from '../../lib/address.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveProjectPath } from '../../lib/paths.js';
 import { floodText } from '../../lib/pmu/flood.js';
 import { loadServerMaterial } from '../../lib/certs/server-material.js';
 import { once } from '../../lib/listen.js';
 import type { Service, ServiceFactory, ServiceOptions } from '../service.js';
+import { exposureLines, publicName } from './exposure.js';
 import { TlsPmuServer } from './server.js';
 
 const DRAIN_MS = 1000;
@@ -32,7 +33,7 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
       server = new TlsPmuServer(
         {
           ...pmu,
-          host: tlsPmu.host,
+          host: tlsPmu.expose ? '::' : tlsPmu.host,
           port: tlsPmu.port,
           key,
           cert,
@@ -49,7 +50,19 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
         },
         logger,
       );
-      const { port } = await server.listen();
+      const { address, port } = await server.listen();
+      if (tlsPmu.expose) {
+        const facts = {
+          port,
+          cert,
+          name: publicName(tlsPmu.publicName),
+          addresses: machineAddresses(),
+          helloTimeoutMs: tlsPmu.helloTimeoutMs,
+          maxConnections: tlsPmu.maxConnections,
+          maxPendingPerAddress: tlsPmu.maxPendingPerAddress,
+        };
+        for (const line of exposureLines(facts)) logger[line.level](line.message);
+      }
       const running = server;
       const metric = (name: string, read: (counters: TlsPmuServer['counters']) => number | undefined) => options.metrics?.gauge(name, () => read(running.counters) ?? 0);
       metric('sessions', (counters) => counters.sessions);
@@ -58,7 +71,7 @@ export const createService: ServiceFactory = (config: Config, serviceLogger: Log
       metric('TLSv1.3 sessions', (counters) => counters.versions['TLSv1.3']);
       metric('TLSv1.2 sessions', (counters) => counters.versions['TLSv1.2']);
       metric('idle connections evicted', (counters) => counters.evicted);
-      return [`tls-pmu tls://${formatHostPort(tlsPmu.host, port)} (${tlsPmu.cert})`];
+      return [`tls-pmu tls://${formatHostPort(address, port)} (${tlsPmu.cert})${tlsPmu.expose ? ', exposed' : ''}`];
     },
     close: once(async () => {
       await server?.close();

@@ -110,9 +110,24 @@ export class TlsPmuServer {
   }
 
   async listen(): Promise<net.AddressInfo> {
-    const address = await listen(this.tcp, { host: this.options.host, port: this.options.port });
+    const address = await this.listenOn(this.options.host);
     this.logger.info('listening', { url: `tls://${formatHostPort(address.address, address.port)}`, versions: 'TLSv1.2, TLSv1.3' });
     return address;
+  }
+
+  /**
+   * `::` is both families at once: libuv clears IPV6_V6ONLY itself, whatever the system's
+   * bindv6only. A machine without IPv6 gets the IPv4 wildcard instead.
+   */
+  private async listenOn(host: string): Promise<net.AddressInfo> {
+    try {
+      return await listen(this.tcp, { host, port: this.options.port, ipv6Only: false });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw error;
+      this.logger.warn('no IPv6 on this machine: listening on IPv4 only', { code });
+      return listen(this.tcp, { host: '0.0.0.0', port: this.options.port });
+    }
   }
 
   private accept(socket: net.Socket): void {
