@@ -97,11 +97,15 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     expect(Number(services.apps.find((app) => app.name === 'lab')!.metrics['pmu-tcp sessions'])).toBeGreaterThanOrEqual(1);
     expect(services.apps.find((app) => app.name === 'lab')!.log.length).toBeGreaterThan(0);
     // pm2's events reach an open page at once: a restart of the prober is pushed on the feed.
-    const feed = new WebSocket(`${dashboard.replace('http', 'ws')}feed`);
+    // As the page opens it: from its own origin (the feed refuses any other, and none).
+    const feed = new WebSocket(`${dashboard.replace('http', 'ws')}feed`, { origin: new URL(dashboard).origin });
     onTestFinished(() => feed.close());
     const events: Array<{ kind: string; app?: string; event?: string }> = [];
     feed.on('message', (data) => events.push(JSON.parse(String(data))));
-    await new Promise((resolve) => feed.once('open', resolve));
+    await new Promise((resolve, reject) => {
+      feed.once('open', resolve);
+      feed.once('error', reject);
+    });
     run(PM2, ['restart', 'reset-prober'], env);
     await waitFor('the restart on the feed', () => events.some((event) => event.kind === 'service' && event.app === 'reset-prober'));
 
