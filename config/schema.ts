@@ -90,6 +90,11 @@ const schemaWithoutSources = {
       format: 'positive-count',
       default: 1024 * 1024,
     },
+    firstMessageNumber: {
+      doc: 'Number of the first message: 1 ("This is PMU data 1", as the handout writes), or 0 as a later year\'s server counted.',
+      format: [0, 1],
+      default: 1 as 0 | 1,
+    },
     floodSeed: {
       doc: 'Seed of the generated flood text: the same seed and size give the same bytes.',
       format: 'count',
@@ -131,6 +136,11 @@ const schemaWithoutSources = {
         default: 0.3,
       },
       maxN: { doc: 'Largest n accepted in RESET:n.', format: 'count', default: 1000000 },
+      offsetSeparator: {
+        doc: 'The reply\'s separator: "=" as the handout (OFFSET=X), ":" as an earlier year\'s server answered (OFFSET:X). Requests stay strict: RESET:n in capitals, as the handout writes it.',
+        format: ['=', ':'],
+        default: '=' as '=' | ':',
+      },
       schedule: {
         doc: 'Windows of local time {from, to, family} in which the server runs on that family; outside every window it is down.',
         format: 'schedule',
@@ -176,6 +186,11 @@ const schemaWithoutSources = {
     pmuWs: {
       host: { doc: 'Address the PMU WebSocket emulator listens on.', format: 'ip-address', default: '127.0.0.1' },
       port: { doc: 'Port of the PMU WebSocket emulator.', format: 'tcp-port', default: 5006 },
+      frames: {
+        doc: 'How the answer is framed: "binary" as the course server does (websocket-client then hands on_message and recv() bytes, which students\' programs .decode()), or "text" (they get str, and .decode() fails).',
+        format: ['binary', 'text'],
+        default: 'binary' as 'binary' | 'text',
+      },
       maxConnections: {
         doc: 'Connections served at once; more are closed with code 1013 (try again later).',
         format: 'positive-count',

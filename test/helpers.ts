@@ -107,6 +107,8 @@ export function pmuTestOptions(floodText: Buffer) {
   return {
     messagesMin: 5,
     messagesMax: 5,
+    firstMessageNumber: 1,
+    frames: 'binary' as const,
     maxIntervalSeconds: 10,
     maxCommandBytes: 64,
     idleTimeoutMs: 2000,
@@ -134,6 +136,7 @@ export async function startUdpEmulator(overrides: Partial<PmuUdpServerOptions> =
         maxN: 1000,
         schedule: [],
         family: 'IPv4',
+        offsetSeparator: '=',
         receiveBufferBytes: 1 << 20,
         random: Math.random,
         ...overrides,

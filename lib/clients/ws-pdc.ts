@@ -24,6 +24,8 @@ export interface WsPdcResult {
   segments: number | null;
   durationMs: number;
   close: { code: number; reason: string };
+  /** How the server framed its messages: the course server sends binary frames of UTF-8 text. */
+  frames: 'binary' | 'text' | 'mixed' | null;
   segmentsNote?: string;
 }
 
@@ -38,6 +40,7 @@ export function runWsPdc(options: WsPdcOptions): Promise<WsPdcResult> {
   const url = new URL(options.url);
   const port = Number(url.port || (url.protocol === 'wss:' ? 443 : 80));
   const messages: string[] = [];
+  const frameKinds = new Set<'binary' | 'text'>();
   let bytes = 0;
   let counted: SegmentCount = { segments: null, note: 'the server did not close the connection' };
   const startedAt = performance.now();
@@ -76,7 +79,8 @@ export function runWsPdc(options: WsPdcOptions): Promise<WsPdcResult> {
     ws.on('open', () => ws.send(options.command));
     ws.on('message', (data, isBinary) => {
       armIdle();
-      const text = isBinary ? `[binary ${(data as Buffer).length} bytes]` : data.toString();
+      frameKinds.add(isBinary ? 'binary' : 'text');
+      const text = (data as Buffer).toString('utf8'); // binary or text frame, the PMU's text either way
       bytes += (data as Buffer).length;
       messages.push(text);
       options.onMessage?.(text);
@@ -100,6 +104,7 @@ export function runWsPdc(options: WsPdcOptions): Promise<WsPdcResult> {
         segments: counted.segments,
         durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
         close: { code, reason },
+        frames: frameKinds.size === 0 ? null : frameKinds.size === 2 ? 'mixed' : [...frameKinds][0]!,
         ...(counted.note ? { segmentsNote: counted.note } : {}),
       });
     });

@@ -31,6 +31,10 @@ export function parsePmuCommand(text: string, maxIntervalSeconds: number): Parse
     }
     return { ok: true, command: { kind: 'short', intervalSeconds }, text: command };
   }
+  const upper = command.toUpperCase();
+  if (upper === FLOOD_COMMAND.toUpperCase() || upper.startsWith(SHORT_PREFIX.toUpperCase())) {
+    return { ok: false, reason: `unknown command "${command}": commands are case-sensitive (CMD_short:d or ${FLOOD_COMMAND}, as the handout writes them)` };
+  }
   return { ok: false, reason: `unknown command "${command}" (expected CMD_short:d or ${FLOOD_COMMAND})` };
 }
 

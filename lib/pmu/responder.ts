@@ -3,6 +3,8 @@ import { type PmuCommand, pmuMessage } from './command.js';
 export interface PmuResponderOptions {
   messagesMin: number;
   messagesMax: number;
+  /** 1 as the handout ("This is PMU data 1"), 0 as a later year's server. */
+  firstMessageNumber: number;
   floodText: Buffer;
   random: () => number;
 }
@@ -59,7 +61,7 @@ export function respond(command: PmuCommand, sink: PmuSink, options: PmuResponde
   const count = options.messagesMin + Math.floor(options.random() * span);
   const intervalMs = command.intervalSeconds * 1000;
   if (intervalMs === 0) {
-    for (let index = 1; index <= count; index += 1) send(pmuMessage(index));
+    for (let index = 0; index < count; index += 1) send(pmuMessage(options.firstMessageNumber + index));
     sink.end();
     end();
     return { done, cancel: end };
@@ -67,7 +69,7 @@ export function respond(command: PmuCommand, sink: PmuSink, options: PmuResponde
   const startedAt = performance.now();
   const sendNext = (): void => {
     if (finished) return;
-    send(pmuMessage(sent.messages + 1));
+    send(pmuMessage(options.firstMessageNumber + sent.messages));
     if (sent.messages === count) {
       sink.end();
       end();

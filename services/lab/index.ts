@@ -29,6 +29,7 @@ export function pmuProtocolOptions(protocol: Config['pmu'], withFlood = true): P
   return {
     messagesMin: protocol.messagesMin,
     messagesMax: protocol.messagesMax,
+    firstMessageNumber: protocol.firstMessageNumber,
     floodText: withFlood ? floodText(protocol.floodBytes, protocol.floodSeed) : Buffer.alloc(0),
     random: Math.random,
     maxIntervalSeconds: protocol.maxIntervalSeconds,

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from '../../lib/clock.js';
 import { bindDatagram, closeSocket, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
-import { formatOffsetReply, parseResetRequest } from '../../lib/reset.js';
+import { formatOffsetReply, type OffsetSeparator, parseResetRequest, whyNotResetRequest } from '../../lib/reset.js';
 
 export interface PmuUdpServerOptions {
   host4: string;
@@ -17,6 +17,8 @@ export interface PmuUdpServerOptions {
   schedule: readonly ScheduleWindow[];
   /** "schedule" follows `schedule`; a family forces it. */
   family: 'schedule' | Family;
+  /** "=" as the handout (OFFSET=X), ":" as an earlier year's server (OFFSET:X). */
+  offsetSeparator: OffsetSeparator;
   receiveBufferBytes: number;
   random: () => number;
   clock?: Clock;
@@ -129,10 +131,11 @@ export class PmuUdpServer {
   private onRequest(socket: dgram.Socket, message: Buffer, peer: dgram.RemoteInfo): void {
     this.counters.received += 1;
     const from = formatHostPort(peer.address, peer.port);
-    const n = parseResetRequest(message.toString('latin1'), this.options.maxN);
+    const text = message.toString('latin1');
+    const n = parseResetRequest(text, this.options.maxN);
     if (n === null) {
       this.counters.malformed += 1;
-      this.requestLog.log('warn', 'malformed request ignored', { from, bytes: message.length, malformed: this.counters.malformed });
+      this.requestLog.log('warn', 'malformed request ignored', { from, bytes: message.length, reason: whyNotResetRequest(text.slice(0, 64), this.options.maxN), malformed: this.counters.malformed });
       return;
     }
     if (this.options.random() < this.options.dropProbability) {
@@ -140,7 +143,7 @@ export class PmuUdpServer {
       this.requestLog.log('info', 'request', { from, request: `RESET:${n}`, reply: null });
       return;
     }
-    const reply = formatOffsetReply(Math.floor(this.options.random() * (n + 1)));
+    const reply = formatOffsetReply(Math.floor(this.options.random() * (n + 1)), this.options.offsetSeparator);
     socket.send(reply, peer.port, peer.address, (error) => {
       if (error) this.logger.warn('reply not sent', { from, error: error.message });
     });

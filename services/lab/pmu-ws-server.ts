@@ -15,6 +15,8 @@ export interface PmuWsServerOptions extends PmuResponderOptions {
   /** Largest incoming message; larger ones close the connection with 1009 (RFC 6455 §7.4.1). */
   maxCommandBytes: number;
   idleTimeoutMs: number;
+  /** The course server answers in binary frames (issue: real part 5 clients .decode() what they get). */
+  frames: 'binary' | 'text';
   maxConnections: number;
   drainMs: number;
 }
@@ -81,7 +83,7 @@ export class PmuWsServer {
       const command = data.toString();
       const parsed = parsePmuCommand(command, this.options.maxIntervalSeconds);
       if (!parsed.ok) return refuse(CLOSE.policy, parsed.reason, command);
-      const sink = { send: (payload: string | Buffer) => ws.send(payload, { binary: false }), end: () => ws.close(CLOSE.normal, 'done') };
+      const sink = { send: (payload: string | Buffer) => ws.send(payload, { binary: this.options.frames === 'binary' }), end: () => ws.close(CLOSE.normal, 'done') };
       session.answering(command, respond(parsed.command, sink, this.options));
     });
     ws.on('error', (error) => session.noteError(error.message));

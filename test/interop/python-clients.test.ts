@@ -67,4 +67,18 @@ describe("the handout's Python clients against the emulators", () => {
     expect(flood.stdout.endsWith('on_message events: 1\n')).toBe(true);
     expect(flood.stdout.length).toBeGreaterThan(200_000);
   });
+
+  it('part 5: a client that .decode()s what recv() returns gets every message and the whole flood from binary frames; text frames break it', async () => {
+    const binary = closeAfter(new PmuWsServer({ ...pmu, host: '127.0.0.1', port: 0, maxConnections: 10 }, memoryLogger().logger));
+    const url = `ws://127.0.0.1:${(await binary.listen()).port}`;
+    const short = await python('part5_recv_decode.py', [url, 'CMD_short:0']);
+    expect(short.stdout.trim().split('\n')).toEqual([...[1, 2, 3, 4].map(pmuMessage), 'recv() calls with data: 4']);
+    const flood = await python('part5_recv_decode.py', [url, 'CMD_floodme']);
+    expect(flood.stdout).toBe(`${pmu.floodText.toString('utf8')}\nrecv() calls with data: 1\n`);
+
+    const text = closeAfter(new PmuWsServer({ ...pmu, frames: 'text', host: '127.0.0.1', port: 0, maxConnections: 10 }, memoryLogger().logger));
+    const broken = (await python('part5_recv_decode.py', [`ws://127.0.0.1:${(await text.listen()).port}`, 'CMD_short:0']).catch((error: unknown) => error)) as { code: number; stderr: string };
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain("AttributeError: 'str' object has no attribute 'decode'");
+  });
 });

@@ -1,5 +1,6 @@
 # The handout's part 5 client with the websocket-client module: one command, each message on its
-# own line, and the number of on_message events at the end.
+# own line, and the number of on_message events at the end. The course server sends binary frames,
+# so on_message gets bytes: decoded, as every real student's client does.
 import sys
 import websocket
 
@@ -9,7 +10,7 @@ events = 0
 def on_message(ws, message):
     global events
     events += 1
-    print(message)
+    print(message.decode())
 
 def on_open(ws):
     ws.send(command)

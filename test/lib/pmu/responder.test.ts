@@ -16,7 +16,7 @@ function recordingSink() {
   };
 }
 
-const options = { messagesMin: 4, messagesMax: 4, floodText: Buffer.from('flood\ntext\n'), random: () => 0.5 };
+const options = { messagesMin: 4, messagesMax: 4, firstMessageNumber: 1, floodText: Buffer.from('flood\ntext\n'), random: () => 0.5 };
 
 describe('PMU responder', () => {
   it('sends n messages in n sends for d = 0, then ends', async () => {
@@ -25,6 +25,12 @@ describe('PMU responder', () => {
     expect(sends.map((send) => send.data)).toEqual([1, 2, 3, 4].map(pmuMessage));
     expect(sent).toEqual({ messages: 4, bytes: sends.reduce((total, send) => total + send.data.length, 0) });
     expect(ended()).toBe(true);
+  });
+
+  it('counts from 0 when a year\'s server did (pmu.firstMessageNumber)', async () => {
+    const { sink, sends } = recordingSink();
+    await respond({ kind: 'short', intervalSeconds: 0 }, sink, { ...options, firstMessageNumber: 0 }).done;
+    expect(sends.map((send) => send.data)).toEqual([0, 1, 2, 3].map(pmuMessage));
   });
 
   it('spaces the sends by d from the first one, without drift', async () => {

@@ -75,6 +75,7 @@ describe('PMU TCP emulator', () => {
     ['CMD_short:1e99', 'CMD_short:1e99', 'ERROR: interval "1e99" is not a non-negative number'],
     ['CMD_short:99', 'CMD_short:99', 'ERROR: interval 99 s exceeds the maximum of 10 s'],
     ['an HTTP request', 'GET / HTTP/1.1\r\n', 'ERROR: unknown command "GET / HTTP/1.1"'],
+    ['another case', 'cmd_short:0', 'ERROR: unknown command "cmd_short:0": commands are case-sensitive'],
     ['binary', Buffer.from([0x00, 0x01, 0xfe, 0xff]), 'ERROR: command is not text'],
     ['100 kB of garbage', Buffer.alloc(100_000, 0x61), 'ERROR: command longer than 64 bytes'],
     ['an empty line', '\n', 'ERROR: empty command'],

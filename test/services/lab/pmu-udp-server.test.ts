@@ -68,7 +68,18 @@ describe('PMU UDP (RESET) emulator', () => {
     const replies = await exchange(server, 'IPv4', port, ['RESET:', 'RESET:-1', 'RESET:1001', 'reset:20', Buffer.from([0, 255, 1]), '', 'RESET:20']);
     expect(replies).toHaveLength(1);
     expect(server.counters).toMatchObject({ malformed: 6, answered: 1 });
-    expect(lines().filter((line) => line.message === 'malformed request ignored')).toHaveLength(6);
+    const ignored = lines().filter((line) => line.message === 'malformed request ignored');
+    expect(ignored).toHaveLength(6);
+    // Strict about case, as the handout writes the command, and the log says so (the checker's evidence).
+    expect(ignored.map((line) => line.reason)).toContain('"reset:20" is not RESET:n: the command is upper case, as the handout writes it (RESET:20)');
+    expect(ignored.map((line) => line.reason)).toContain('n is above 1000');
+  });
+
+  it('answers OFFSET:X with lab.pmuUdp.offsetSeparator ":", as an earlier year\'s server; the client reads both', async () => {
+    const { port, server } = await startServer({ offsetSeparator: ':' });
+    const replies = await exchange(server, 'IPv4', port, ['RESET:20']);
+    expect(replies[0]).toMatch(/^OFFSET:\d+$/);
+    expect(parseOffsetReply(replies[0]!, 20)).toBe(Number(replies[0]!.slice('OFFSET:'.length)));
   });
 
   it('answers on exactly one family when one is forced', async () => {

@@ -41,16 +41,23 @@ function converse(url: string, send?: string | Buffer): Promise<Conversation> {
 }
 
 describe('PMU WebSocket emulator', () => {
-  it('answers CMD_short:0 with n text messages, then closes with 1000', async () => {
+  it('answers CMD_short:0 with n messages in binary frames, as the course server, then closes with 1000', async () => {
     const { url, lines } = await startServer();
     const conversation = await converse(url, 'CMD_short:0');
     expect(conversation.messages).toEqual([1, 2, 3, 4, 5].map(pmuMessage));
-    expect(conversation.binary.every((binary) => !binary)).toBe(true);
+    expect(conversation.binary).toEqual([true, true, true, true, true]);
     expect(conversation.code).toBe(1000);
     expect(await waitFor('the session line', () => lines().find((line) => line.message === 'session'))).toMatchObject({ command: 'CMD_short:0', messages: 5, closeCode: 1000 });
   });
 
-  it('answers CMD_floodme with one large text message', async () => {
+  it('frames them as text with lab.pmuWs.frames=text', async () => {
+    const { url } = await startServer({ frames: 'text' });
+    const conversation = await converse(url, 'CMD_short:0');
+    expect(conversation.messages).toEqual([1, 2, 3, 4, 5].map(pmuMessage));
+    expect(conversation.binary).toEqual([false, false, false, false, false]);
+  });
+
+  it('answers CMD_floodme with one large message', async () => {
     const { url } = await startServer();
     const conversation = await converse(url, 'CMD_floodme');
     expect(conversation.messages).toHaveLength(1);

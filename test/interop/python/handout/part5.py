@@ -1,4 +1,5 @@
 # Part 5, as a student writes it: websocket-client against the course's server, one line per on_message.
+# The server sends binary frames: on_message gets bytes, which students decode.
 # Runs only inside `socklab campus`, whose hosts file maps the course names to loopback (test/cli/campus.test.ts).
 import sys as _sys
 if not open('/etc/hosts').read().startswith('# socklab campus'):  # never the real course hosts
@@ -12,7 +13,7 @@ events = 0
 def on_message(ws, message):
     global events
     events += 1
-    print(message if sys.argv[1] != 'CMD_floodme' else len(message))
+    print(message.decode() if sys.argv[1] != 'CMD_floodme' else len(message))
 
 
 def on_open(ws):
