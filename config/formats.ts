@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type convict from 'convict';
+import { isCourseHost } from '../lib/campus/hosts.js';
 import { isScheduleWindow } from '../lib/family-schedule.js';
 import { isSenderId } from '../lib/tv.js';
 
@@ -136,6 +137,15 @@ export const FORMATS = [
     name: 'host-list',
     coerce: listFromText,
     validate: (v) => check(Array.isArray(v) && v.length > 0 && v.every(isHost), 'a non-empty list of addresses or host names'),
+  },
+  {
+    name: 'course-hosts',
+    coerce: jsonOrText,
+    validate: (v) =>
+      check(
+        Array.isArray(v) && v.length > 0 && v.every(isCourseHost),
+        'a list of {"name", "aliases": [names], "ipv4": [at least one address], "ipv6": [addresses], "emulators": ["pmu-tcp" | "pmu-udp" | "tv" | "pmu-ws"]}',
+      ),
   },
   {
     name: 'switch',

@@ -1,3 +1,4 @@
+import type { CourseHost } from '../lib/campus/hosts.js';
 import type { ScheduleWindow } from '../lib/family-schedule.js';
 
 /**
@@ -304,8 +305,16 @@ const schemaWithoutSources = {
     },
   },
   campus: {
+    hosts: {
+      doc: '`socklab campus`, `check` and `notebook`: the course hosts, each a name with its aliases, its addresses and the emulators it runs. The addresses are documentation ones (192.0.2.0/24, 198.51.100.0/24, 2001:db8::/32) so nothing could reach a real host; a program that hard-codes a real address works with `--alias ADDRESS=HOST`.',
+      format: 'course-hosts',
+      default: [
+        { name: 'tcpip.epfl.ch', aliases: [], ipv4: ['192.0.2.10'], ipv6: ['2001:db8::10'], emulators: ['pmu-tcp', 'pmu-ws', 'tv', 'pmu-udp'] },
+        { name: 'lab3.iw.epfl.ch', aliases: ['lab3.iew.epfl.ch'], ipv4: ['192.0.2.20'], ipv6: ['2001:db8::20'], emulators: ['pmu-udp'] },
+      ] as CourseHost[],
+    },
     mtu: {
-      doc: '`socklab campus`: MTU of the private network\'s lo (1500: the course\'s Ethernet/Wi-Fi path, MSS 1448), with GSO/GRO sizes to match so captures show one packet per segment.',
+      doc: '`socklab campus`: MTU of the links between the student hosts and the course network (1500: the course\'s Ethernet/Wi-Fi path, MSS 1448), with GSO/GRO sizes to match so captures show one packet per segment.',
       format: 'positive-count',
       default: 1500,
     },

@@ -280,7 +280,7 @@ export async function runCheckInside(loaded: LoadedConfig, planFile: string): Pr
     // one that runs as socklab's own user (no root) and finds the original cannot change it.
     readOnly(plan.folder);
     const progress = process.stderr.isTTY ? (step: StepResult) => process.stderr.write(`  ${step.verdict.padEnd(8)} ${step.step} (${(step.durationMs / 1000).toFixed(1)} s)\n`) : undefined;
-    const steps = await runPrograms(plan, loaded.config, progress);
+    const steps = await runPrograms(plan, campus.config, campus, progress);
     writeFileSync(`${planFile}.result.json`, JSON.stringify(steps));
     return 0;
   } finally {

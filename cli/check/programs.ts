@@ -5,6 +5,8 @@ import { runGrader } from '../../lib/clients/grader.js';
 import { judgeMessageLines, judgeReceiverOutput, judgeRetransmissions, judgeSenderDatagrams, type Judgement } from '../../lib/check/judge.js';
 import { type Evidence, notRun, type StepResult, trimmed } from '../../lib/check/report.js';
 import { describeEnd, type ProgramRun, SandboxedProgram, type SandboxLimits } from '../../lib/check/sandbox.js';
+import type { CourseEmulator, CourseHost } from '../../lib/campus/hosts.js';
+import type { StudentHost } from '../../lib/campus/network.js';
 import { PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep } from '../../lib/check/submission.js';
 import { bindDatagram, closeSocket } from '../../lib/listen.js';
 import { type Logger, recordingLogger } from '../../lib/logger.js';
@@ -36,12 +38,27 @@ export interface CheckPlan {
   processBase: number;
 }
 
+/** The campus the programs run in: the course hosts, and a student host of its own per part. */
+export interface CheckCampus {
+  hosts: readonly CourseHost[];
+  student(index: number): Promise<StudentHost>;
+}
+
 interface Context {
   plan: CheckPlan;
   config: Config;
   limits: SandboxLimits;
   timeoutMs: number;
+  /** Each part's student host: one part's program cannot answer for another's (a datagram's source says whose it is). */
+  hostOf: (step: ProgramStep) => StudentHost;
+  courseHosts: readonly CourseHost[];
 }
+
+/** The course hosts that run `emulator`. */
+const hostsRunning = (context: Context, emulator: CourseEmulator) => context.courseHosts.filter((host) => host.emulators.includes(emulator));
+
+/** The TCP emulators listen on every course address at once (both families); TCP answers from the address it was reached at. */
+const ALL_COURSE_ADDRESSES = '::';
 
 const PART6_LISTEN_MS = 10_000;
 /** The sender has its input at once: it sends and ends (or is stopped) well within this. */
@@ -64,6 +81,7 @@ function start(context: Context, step: ProgramStep, args: string[], options: { s
     limits: context.limits,
     uid: context.plan.uid === null ? null : context.plan.uid - PROGRAM_STEPS.indexOf(step),
     processBase: context.plan.processBase,
+    netns: context.hostOf(step).netns,
   });
 }
 
@@ -160,7 +178,7 @@ async function part2(context: Context): Promise<StepResult> {
   for (const run of runs) {
     const timeoutMs = context.timeoutMs + (run.command === 'CMD_short:1' ? config.pmu.messagesMax * 1000 : 0);
     const server = (logger: Logger) =>
-      new PmuTcpServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuTcp, host: '127.0.0.1', sliceBytes: run.sliceBytes, sliceGapMs: run.sliceGapMs, lingerMs: 500, drainMs: 1000 }, logger);
+      new PmuTcpServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuTcp, host: ALL_COURSE_ADDRESSES, sliceBytes: run.sliceBytes, sliceGapMs: run.sliceGapMs, lingerMs: 500, drainMs: 1000 }, logger);
     results.push({ label: run.label, ...(await pmuClientRun(context, 'part2', run.label, run.command, server, timeoutMs)) });
   }
   return combine('part2', results, startedAt);
@@ -184,29 +202,37 @@ function dropFirst(count: number): () => number {
   };
 }
 
-/** Part 3: an IPv4-only then an IPv6-only RESET server, each losing the first requests; a silent socket on the other family sees whether it is tried. */
+/**
+ * Part 3: an IPv4-only then an IPv6-only RESET server on every course host that runs one (the
+ * handout's lab3.iw.epfl.ch, a later year's tcpip.epfl.ch), losing the first requests between
+ * them; silent sockets on the other family's addresses see whether it is tried.
+ */
 async function part3(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
   const { lab } = context.config;
   const results = [];
+  const resetHosts = hostsRunning(context, 'pmu-udp');
   for (const family of ['IPv4', 'IPv6'] as const) {
     const label = `${family}-only server`;
     const { logger, records } = recordingLogger('check');
-    const server = new PmuUdpServer(
-      { ...lab.pmuUdp, host4: '127.0.0.1', host6: '::1', dropProbability: 0.5, schedule: [], family, random: dropFirst(DROPPED_FIRST) },
-      logger,
+    const random = dropFirst(DROPPED_FIRST);
+    const servers = resetHosts.flatMap((host) =>
+      (family === 'IPv4' ? host.ipv4 : host.ipv6).map(
+        (address) => new PmuUdpServer({ ...lab.pmuUdp, host4: family === 'IPv4' ? address : '', host6: family === 'IPv6' ? address : '', dropProbability: 0.5, schedule: [], family, random }, logger),
+      ),
     );
-    const other = family === 'IPv4' ? dgram.createSocket({ type: 'udp6', ipv6Only: true }) : dgram.createSocket('udp4');
+    const otherAddresses = resetHosts.flatMap((host) => (family === 'IPv4' ? host.ipv6 : host.ipv4));
+    const others = otherAddresses.map(() => (family === 'IPv4' ? dgram.createSocket({ type: 'udp6', ipv6Only: true }) : dgram.createSocket('udp4')));
     const otherTried: number[] = [];
-    other.on('message', () => otherTried.push(Date.now()));
+    for (const other of others) other.on('message', () => otherTried.push(Date.now()));
     let run: ProgramRun;
     try {
-      await server.listen();
-      await bindDatagram(other, { address: family === 'IPv4' ? '::1' : '127.0.0.1', port: lab.pmuUdp.port });
+      await Promise.all(servers.map((server) => server.listen()));
+      await Promise.all(others.map((other, index) => bindDatagram(other, { address: otherAddresses[index]!, port: lab.pmuUdp.port })));
       run = await start(context, 'part3', []).finished;
     } finally {
-      await server.close();
-      await closeSocket(other);
+      await Promise.all(servers.map((server) => server.close()));
+      await Promise.all(others.map((other) => closeSocket(other)));
     }
     await settled();
     const requests = records().filter((record) => record.message === 'request');
@@ -246,13 +272,21 @@ interface Channel {
   close(): Promise<void>;
 }
 
-/** The TV channel, faster than the course's (a line every 250 ms), and a member of its group that records everything on it. */
-async function tvChannel(config: Config): Promise<Channel> {
-  const { tv } = config.lab;
-  const channel = new TvChannel({ ...tv, iface: '127.0.0.1', intervalMs: 250, lines: PLAY }, recordingLogger('check').logger);
+/**
+ * The TV channel on its course host, faster than the course's (a line every 250 ms), and a member
+ * of its group that records everything on it. Only what `from` sends counts as the program's: a
+ * datagram from another part's student host is not this part's doing.
+ */
+async function tvChannel(context: Context, from?: StudentHost): Promise<Channel> {
+  const { tv } = context.config.lab;
+  const iface = hostsRunning(context, 'tv')[0]?.ipv4[0] ?? tv.iface;
+  const channel = new TvChannel({ ...tv, iface, intervalMs: 250, lines: PLAY }, recordingLogger('check').logger);
   const seen: Channel = { broadcast: [], others: [], replies: [], close: async () => undefined };
-  const membership = await joinGroups({ groups: [tv.group], port: tv.port, iface: '127.0.0.1' }, ({ payload }) => {
-    if (payload.subarray(0, 6).toString('latin1') !== CHANNEL_ID) return void seen.others.push(payload);
+  const membership = await joinGroups({ groups: [tv.group], port: tv.port, iface }, ({ payload, address }) => {
+    if (payload.subarray(0, 6).toString('latin1') !== CHANNEL_ID) {
+      if (from === undefined || address === from.ipv4) seen.others.push(payload);
+      return;
+    }
     const text = payload.subarray(6).toString('utf8');
     (text.startsWith('Thank you ') ? seen.replies : seen.broadcast).push(text);
   });
@@ -267,7 +301,7 @@ async function tvChannel(config: Config): Promise<Channel> {
 /** Part 4.1: the receiver listens while the channel broadcasts; it must print what was sent. */
 async function part4Receiver(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
-  const channel = await tvChannel(context.config);
+  const channel = await tvChannel(context);
   let run: ProgramRun;
   try {
     const program = start(context, 'part4-receiver', [], { timeoutMs: context.timeoutMs + context.config.check.listenSeconds * 1000 });
@@ -285,7 +319,7 @@ async function part4Receiver(context: Context): Promise<StepResult> {
 /** Part 4.2: the sender gets lines on standard input (the second over 300 characters, which the channel answers, Q22). */
 async function part4Sender(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
-  const channel = await tvChannel(context.config);
+  const channel = await tvChannel(context, context.hostOf('part4-sender'));
   const [id] = context.plan.camipro;
   let run: ProgramRun;
   try {
@@ -309,12 +343,12 @@ async function part4Sender(context: Context): Promise<StepResult> {
 async function part5(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
   const { config } = context;
-  const server = (logger: Logger) => new PmuWsServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuWs, host: '127.0.0.1', drainMs: 1000 }, logger);
+  const server = (logger: Logger) => new PmuWsServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuWs, host: ALL_COURSE_ADDRESSES, drainMs: 1000 }, logger);
   const result = await pmuClientRun(context, 'part5', 'CMD_short:0', 'CMD_short:0', server, context.timeoutMs);
   return combine('part5', [{ label: 'CMD_short:0 over WebSocket', ...result }], startedAt);
 }
 
-/** Connectable address for a listening one: the wildcard means loopback here. */
+/** Connectable address for a listening one, from the student host itself: the wildcard means its loopback. */
 function reachable(address: string): string {
   if (address === '0.0.0.0') return '127.0.0.1';
   if (/^[0:]+$/.test(address)) return '::1';
@@ -340,7 +374,8 @@ async function part6(context: Context): Promise<StepResult> {
     judgement = { ok: false, reason: exited ? 'the server exited before it listened on a TCP port' : `the server did not listen on a TCP port within ${PART6_LISTEN_MS / 1000} s` };
   } else {
     const host = reachable(listening.address);
-    const report = await runGrader({ host, port: listening.port, ca: context.plan.ca ?? '', command: 'CMD_short:0', servername: '' });
+    // The grader on the server's own host: a server that listens on localhost only is still reached.
+    const report = await runGrader({ host, port: listening.port, ca: context.plan.ca ?? '', command: 'CMD_short:0', servername: '', wrap: (command) => context.hostOf('part6').wrap(command) });
     evidence.push({ label: 'grader', text: `listening on ${listening.address} port ${listening.port}\n${report.summary}` });
     const bad = report.messages.find((message) => !/^This is PMU data \d+$/.test(message.trim()));
     if (!report.asWritten.ok) judgement = { ok: false, reason: `the handout's grader (SSLContext(PROTOCOL_SSLv23)) failed: ${report.asWritten.error}` };
@@ -365,16 +400,20 @@ const PARTS: Record<ProgramStep, (context: Context) => Promise<StepResult>> = {
 };
 
 /**
- * Runs every program of the plan inside the campus. Parts that use different emulators run at
- * once; part 6 after part 2, since a student's PMU server may well take part 2's port 5003.
+ * Runs every program of the plan inside the campus, each part on a student host of its own. Parts
+ * that use different emulators run at once; part 6 after part 2 (the TLS grader and part 2's
+ * emulator both speak the PMU protocol, and their evidence stays apart).
  */
-export async function runPrograms(plan: CheckPlan, config: Config, onStep: (step: StepResult) => void = () => undefined): Promise<StepResult[]> {
+export async function runPrograms(plan: CheckPlan, config: Config, campus: CheckCampus, onStep: (step: StepResult) => void = () => undefined): Promise<StepResult[]> {
   const { check } = config;
+  const studentHosts = await Promise.all(PROGRAM_STEPS.map((_, index) => campus.student(index)));
   const context: Context = {
     plan,
     config,
     limits: { cpuSeconds: check.cpuSeconds, memoryBytes: check.memoryBytes, processes: check.processes, outputBytes: check.outputBytes, fileBytes: check.fileBytes },
     timeoutMs: check.timeoutSeconds * 1000,
+    hostOf: (step) => studentHosts[PROGRAM_STEPS.indexOf(step)]!,
+    courseHosts: campus.hosts,
   };
   const results = new Map<ProgramStep, StepResult>();
   const runStep = async (step: ProgramStep): Promise<void> => {

@@ -17,7 +17,7 @@ export function registerNotebookCommand(program: Command, context: CliContext): 
     .option('--out <dir>', 'where to write it (default notebook-<time>/)')
     .option('--no-campus', 'measure on plain loopback even where socklab campus could run')
     .option('--parts <list>', 'only these parts of the handout, e.g. 2,6 (default: 1,2,3,4,5,6)', parseParts, new Set([1, 2, 3, 4, 5, 6]))
-    .option('--pcap', 'capture lo with tcpdump (notebook.pcap, a TLS key log beside it) and set the capture\'s counts beside socklab\'s')
+    .option('--pcap', 'capture with tcpdump (notebook.pcap, a TLS key log beside it; the student host\'s interfaces in the campus, lo elsewhere) and set the capture\'s counts beside socklab\'s')
     .addHelpText(
       'after',
       `

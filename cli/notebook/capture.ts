@@ -2,7 +2,11 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { Connection, ExperimentResult, Measurement } from './experiments.js';
 
-/** A tcpdump of `lo` for the whole notebook (--pcap): one file, a key log beside it for TLS. */
+/**
+ * A tcpdump for the whole notebook (--pcap): one file, a key log beside it for TLS. On loopback it
+ * captures `lo`; in the campus every interface of the student host (`any`): the course hosts are
+ * across `eth0`, the TLS PMU on its own `lo`, and each packet is seen once.
+ */
 export class Capture {
   private constructor(
     private readonly tcpdump: ChildProcess,
@@ -10,10 +14,10 @@ export class Capture {
   ) {}
 
   /** Starts tcpdump on the servers' ports and resolves once it listens; null (and why) where tcpdump cannot run. */
-  static async start(file: string, ports: readonly number[]): Promise<{ capture: Capture | null; problem?: string }> {
+  static async start(file: string, ports: readonly number[], iface: 'lo' | 'any'): Promise<{ capture: Capture | null; problem?: string }> {
     // -B 32768: a 32 MiB ring, or the kernel drops packets of the flood's burst; -U: written as read.
     const filter = `tcp and (${ports.map((port) => `port ${port}`).join(' or ')})`;
-    const tcpdump = spawn('tcpdump', ['-B', '32768', '-U', '-i', 'lo', '-nn', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const tcpdump = spawn('tcpdump', ['-B', '32768', '-U', '-i', iface, '-nn', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
     return new Promise((resolve) => {
       let said = '';
       const stopped = () => resolve({ capture: null, problem: `tcpdump stopped: ${said.trim()}` });

@@ -34,18 +34,22 @@ function insideCampus(): boolean {
   }
 }
 
-function loopbackLink(): Environment['loopback'] {
-  const result = spawnSync('ip', ['-d', '-j', 'link', 'show', 'lo'], { encoding: 'utf8' });
+/** The interface the PMU's segments arrive on: the student host's eth0 in the campus, lo elsewhere. */
+const measuredInterface = (): string => (insideCampus() ? 'eth0' : 'lo');
+
+function measuredLink(): Environment['link'] {
+  const name = measuredInterface();
+  const result = spawnSync('ip', ['-d', '-j', 'link', 'show', name], { encoding: 'utf8' });
   try {
     const [link] = JSON.parse(result.stdout) as Array<{ mtu?: number; gso_max_size?: number; gro_max_size?: number }>;
-    return { mtu: link?.mtu ?? null, gsoMaxSize: link?.gso_max_size ?? null, groMaxSize: link?.gro_max_size ?? null };
+    return { name, mtu: link?.mtu ?? null, gsoMaxSize: link?.gso_max_size ?? null, groMaxSize: link?.gro_max_size ?? null };
   } catch {
-    return { mtu: null, gsoMaxSize: null, groMaxSize: null };
+    return { name, mtu: null, gsoMaxSize: null, groMaxSize: null };
   }
 }
 
 function netem(): string | null {
-  const qdisc = spawnSync('tc', ['qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' }).stdout;
+  const qdisc = spawnSync('tc', ['qdisc', 'show', 'dev', measuredInterface()], { encoding: 'utf8' }).stdout;
   return /netem/.test(qdisc) ? qdisc.trim() : null;
 }
 
@@ -71,7 +75,7 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
   try {
     const evidence: string[] = [];
     if (flags.pcap) {
-      const started = await Capture.start(path.join(out, 'notebook.pcap'), [targets.pmuTcp.port, targets.tls.port]);
+      const started = await Capture.start(path.join(out, 'notebook.pcap'), [targets.pmuTcp.port, targets.tls.port], insideCampus() ? 'any' : 'lo');
       capture = started.capture;
       if (capture) {
         evidence.push('notebook.pcap', 'tls-keys.log');
@@ -95,7 +99,7 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
       socklab: socklabVersion(),
       profile: loaded.profile,
       network: insideCampus() ? 'campus' : 'loopback',
-      loopback: loopbackLink(),
+      link: measuredLink(),
       rttMs: await connectRtt(targets.pmuTcp.host, targets.pmuTcp.port).catch(() => null),
       netem: netem(),
       timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,

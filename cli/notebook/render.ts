@@ -13,7 +13,8 @@ export interface Environment {
   profile: string;
   /** Inside `socklab campus` (MTU 1500, course names) or on plain loopback. */
   network: 'campus' | 'loopback';
-  loopback: { mtu: number | null; gsoMaxSize: number | null; groMaxSize: number | null };
+  /** The interface the PMU's segments arrived on: the student host's eth0 in the campus, lo elsewhere. */
+  link: { name: string; mtu: number | null; gsoMaxSize: number | null; groMaxSize: number | null };
   rttMs: number | null;
   netem: string | null;
   timeZone: string;
@@ -29,10 +30,13 @@ export interface Notebook {
   prober: ProberReport | null;
 }
 
+// Nagle's coalescing of the d = 0 messages needs a round trip to wait on (handout Q11, Q12): without
+// netem the link has none to speak of, which the note says as a fact of the measurement.
 const SEGMENTS_NOTE = (environment: Environment) =>
-  environment.network === 'campus'
-    ? `segment counts measured in socklab campus: lo with MTU ${environment.loopback.mtu} (the course path's), one packet per segment`
-    : `segment counts measured on plain loopback (MTU ${environment.loopback.mtu}): far fewer segments than on the course's path (MTU 1500); run inside socklab campus for those`;
+  (environment.network === 'campus'
+    ? `segment counts measured in socklab campus: the student host's ${environment.link.name} with MTU ${environment.link.mtu} (the course path's), one packet per segment`
+    : `segment counts measured on plain loopback (MTU ${environment.link.mtu}): far fewer segments than on the course's path (MTU 1500); run inside socklab campus for those`) +
+  (environment.netem === null ? `; no added path delay (no netem on ${environment.link.name}): Nagle's coalescing has no round trip to wait on, so counts such as Q11's d = 0 were measured without it` : '');
 
 const shown = (value: unknown, unit: string) => (value === null || value === undefined ? '—' : `${String(value)}${unit ? ` ${unit}` : ''}`);
 

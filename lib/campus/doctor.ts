@@ -95,7 +95,22 @@ function netemCheck(): Check {
   const tried = trial(['unshare', ...unshareArgs(), 'sh', '-c', 'ip link set lo up && tc qdisc add dev lo root netem delay 1ms']);
   return tried.ok
     ? { name, ok: true, detail: 'tc netem works in a namespace', fix: '', neededByCampus: false }
-    : { name, ok: false, detail: `not available (${tried.error}); campus runs with MTU only`, fix: 'sudo modprobe sch_netem (a VM kernel may not ship it)', neededByCampus: false };
+    : {
+        name,
+        ok: false,
+        detail: `not available (${tried.error}): the campus's links have no path delay, so counts such as Q11's d = 0 are measured without the round trip Nagle's coalescing waits on`,
+        fix: 'sudo modprobe sch_netem (a VM kernel may not ship it)',
+        neededByCampus: false,
+      };
+}
+
+/** The campus's links: a bridge for the course network, a veth pair per student host. */
+function linksCheck(): Check {
+  const name = 'veth and bridge links';
+  const tried = trial(['unshare', ...unshareArgs(), 'sh', '-c', 'ip link add campus0 type bridge && ip link add s0 type veth peer name eth0 && ip link set s0 master campus0']);
+  return tried.ok
+    ? { name, ok: true, detail: 'a bridge and a veth pair can be made in a namespace', fix: '', neededByCampus: true }
+    : { name, ok: false, detail: `cannot make them (${tried.error})`, fix: 'sudo modprobe veth bridge (or a kernel with CONFIG_VETH and CONFIG_BRIDGE)', neededByCampus: true };
 }
 
 function pythonWebsocketCheck(): Check {
@@ -114,12 +129,16 @@ export function machineChecks(options: { campusOnly?: boolean } = {}): Check[] {
   if (process.platform !== 'linux') return checks;
   checks.push(
     commandCheck('unshare', 'util-linux', 'makes the namespaces', true),
-    commandCheck('ip', 'iproute2', 'sets lo up, its MTU and the multicast route', true),
+    commandCheck('ip', 'iproute2', 'makes the course network, the student hosts and their links', true),
+    commandCheck('nsenter', 'util-linux', 'runs programs on a student host', true),
+    commandCheck('setpriv', 'util-linux', 'ends the campus with socklab, even on kill -9', true),
     commandCheck('mount', 'mount', 'binds the hosts file', true),
     userNamespaceCheck(),
   );
+  // Not run before every campus (it costs a namespace): the campus says itself when a link cannot be made.
   if (options.campusOnly) return checks;
   checks.push(
+    ...(checks.every((check) => check.ok) ? [linksCheck()] : []),
     netemCheck(),
     pythonWebsocketCheck(),
     commandCheck('tcpdump', 'tcpdump', 'captures for Wireshark', false),

@@ -36,6 +36,8 @@ export interface ProgramOptions {
    * without a user of its own the limit is raised by this many.
    */
   processBase: number;
+  /** The network namespace of the student host it runs on (`nsenter --net=`); none: socklab's own. */
+  netns?: string;
 }
 
 export type ProgramEnd = 'exited' | 'timed out' | 'stopped' | 'too much output';
@@ -142,10 +144,10 @@ export interface ListeningSocket {
   port: number;
 }
 
-/** TCP sockets in LISTEN state (0A) of this network namespace, by inode. */
-function listeningByInode(): Map<string, ListeningSocket> {
+/** TCP sockets in LISTEN state (0A) of the network namespace `pid` is in, by inode. */
+function listeningByInode(pid: number): Map<string, ListeningSocket> {
   const map = new Map<string, ListeningSocket>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const table of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
     const text = readOrNull(table)?.toString() ?? '';
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
@@ -178,7 +180,9 @@ export class SandboxedProgram {
     const limit = ['prlimit', `--cpu=${limits.cpuSeconds}`, `--as=${limits.memoryBytes}`, `--nproc=${nproc}`, `--fsize=${limits.fileBytes}`, '--core=0', '--'];
     // Niced, so that a program that spins (or forks without end) slows the emulators and the other
     // jobs' programs as little as possible: their timings are what the checker judges.
-    this.child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--', 'nice', '-n', '10', ...asUser, ...limit, ...options.command], {
+    const onHost = options.netns ? ['nsenter', `--net=${options.netns}`, '--'] : [];
+    const command = [...onHost, 'unshare', '--pid', '--fork', '--kill-child', '--', 'nice', '-n', '10', ...asUser, ...limit, ...options.command];
+    this.child = spawn(command[0]!, command.slice(1), {
       cwd: this.work,
       env: { PATH: SANDBOX_PATH, HOME: this.work, TMPDIR: this.work, LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -233,7 +237,7 @@ export class SandboxedProgram {
   /** The TCP ports the program's processes listen on (part 6: the server's port, whatever it chose). */
   listening(): ListeningSocket[] {
     if (!this.child.pid) return [];
-    const sockets = listeningByInode();
+    const sockets = listeningByInode(this.child.pid);
     const found: ListeningSocket[] = [];
     for (const pid of descendants(this.child.pid)) {
       let fds: string[] = [];

@@ -13,6 +13,8 @@ export interface GraderOptions {
   command: string;
   /** The name the grader gives as server_hostname (SNI, and the name a verifying grader checks); "": none, and no host check. */
   servername: string;
+  /** Runs the grader's Python through this (e.g. on the student host where the server listens). */
+  wrap?: (command: string[]) => string[];
 }
 
 export type GraderExchange = { ok: true; version: string; cipher: string; data: string } | { ok: false; error: string };
@@ -32,7 +34,8 @@ const SCRIPT = path.join(projectRoot, 'lib', 'clients', 'python', 'grader.py');
 /** Connects as the handout's part 6 grader does, with Python (lib/clients/python/grader.py), and says what a verifying grader makes of the server. */
 export function runGrader(options: GraderOptions): Promise<GraderReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [SCRIPT, options.host, String(options.port), options.ca, options.command, options.servername], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = (options.wrap ?? ((plain: string[]) => plain))(['python3', SCRIPT, options.host, String(options.port), options.ca, options.command, options.servername]);
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

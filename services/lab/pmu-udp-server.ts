@@ -9,6 +9,7 @@ import { RateLimitedLog } from '../../lib/rate-limited-log.js';
 import { formatOffsetReply, type OffsetSeparator, parseResetRequest, whyNotResetRequest } from '../../lib/reset.js';
 
 export interface PmuUdpServerOptions {
+  /** "" when this server has no address of that family (it is down in that family's windows). */
   host4: string;
   host6: string;
   port: number;
@@ -100,6 +101,7 @@ export class PmuUdpServer {
 
   private async openSocket(family: Family): Promise<void> {
     const host = family === 'IPv4' ? this.options.host4 : this.options.host6;
+    if (host === '') return;
     const socket = dgram.createSocket({
       type: family === 'IPv4' ? 'udp4' : 'udp6',
       ipv6Only: family === 'IPv6', // the IPv6 socket must not also answer IPv4-mapped requests

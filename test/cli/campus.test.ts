@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -9,10 +9,13 @@ import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
 import { pmuMessage } from '../../lib/pmu/command.js';
 import { CLI, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
 
-// Every program here runs inside `socklab campus`: a network namespace with only lo, where the
-// course host names of the handout's programs resolve to the emulators. Nothing reaches further.
+// Every program here runs inside `socklab campus`: on a student host (a network namespace) joined
+// to the emulated course hosts, whose names the handout's programs use. Nothing reaches further.
 const canRun = machineChecks({ campusOnly: true }).every((check) => check.ok);
 const HANDOUT = path.join(__dirname, '..', 'interop', 'python', 'handout');
+/** Programs in the shapes students wrote them (test/interop/python/campus/README.md). */
+const SHAPES = path.join(__dirname, '..', 'interop', 'python', 'campus');
+const PART5_DECODE = path.join(__dirname, '..', 'interop', 'python', 'part5_recv_decode.py');
 const GRADER = path.join(__dirname, '..', 'interop', 'python', 'part6_pdc.py');
 const FIXED_N = ['--pmu.messagesMin', '5', '--pmu.messagesMax', '5'];
 /** Debian's Python, which has websocket-client (a python3 earlier on PATH may not). */
@@ -59,8 +62,8 @@ describe.runIf(canRun)('socklab campus', () => {
     expect(section(run.stdout, 'part3')).toMatch(/^OFFSET=(\d|1\d|20) IPv4\n$/);
     // The receiver (INADDR_ANY, no interface) hears the sender (no interface), from 127.0.0.1, and the channel's answer.
     const part4 = section(run.stdout, 'part4').trim().split('\n');
-    expect(part4[0]).toMatch(/^123456 127\.0\.0\.1 (O Romeo! ){40}$/);
-    expect(part4[1]).toMatch(/^swcmTV 127\.0\.0\.1 .*123456/);
+    expect(part4[0]).toMatch(/^123456 192\.0\.2\.100 (O Romeo! ){40}$/); // the student host's own address
+    expect(part4[1]).toMatch(/^swcmTV 192\.0\.2\.10 .*123456/); // from tcpip.epfl.ch, across the link
     expect(section(run.stdout, 'part5')).toBe(`${five.join('\n')}\nevents 5\n`);
     expect(section(run.stdout, 'part6')).toBe(`TLSv1.3 TLS_AES_256_GCM_SHA384\n${five.join('')}\n`);
   });
@@ -73,7 +76,7 @@ describe.runIf(canRun)('socklab campus', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(section(run.stdout, 'part3')).toMatch(/^OFFSET=(\d|1\d|20) IPv6\n$/);
     const reset = JSON.parse(section(run.stdout, 'reset')) as { runs: Array<{ family: string; address: string }> };
-    expect(reset.runs[0]).toMatchObject({ family: 'IPv6', address: '::1' });
+    expect(reset.runs[0]).toMatchObject({ family: 'IPv6', address: '2001:db8::20' });
   });
 
   it('runs socklab\'s own clients with the epfl profile: pdc, ws, reset, mcast listen and send, tls', async () => {
@@ -96,7 +99,7 @@ describe.runIf(canRun)('socklab campus', () => {
     const five = [1, 2, 3, 4, 5].map(pmuMessage);
     expect(JSON.parse(section(run.stdout, 'pdc'))).toMatchObject({ transport: 'tcp', messages: five });
     expect(JSON.parse(section(run.stdout, 'ws'))).toMatchObject({ transport: 'ws', messages: five, events: 5 });
-    expect(JSON.parse(section(run.stdout, 'reset')).runs[0]).toMatchObject({ family: 'IPv4', address: '127.0.0.1' });
+    expect(JSON.parse(section(run.stdout, 'reset')).runs[0]).toMatchObject({ family: 'IPv4', address: '192.0.2.20' });
     expect(JSON.parse(section(run.stdout, 'mcast'))).toMatchObject({ id: '654321', text: 'hello' });
     expect(JSON.parse(section(run.stdout, 'tls'))).toMatchObject({ transport: 'tls', messages: five });
   });
@@ -104,7 +107,7 @@ describe.runIf(canRun)('socklab campus', () => {
   it('gives MTU 1500 segments: the flood\'s count is 1 MiB / MSS within 2%, and tcpdump captures the same packets', async () => {
     const capture = path.join(folder, 'flood.pcap');
     const run = await campus([], `
-      tcpdump -B 32768 -U -i lo -nn -w ${capture} 'tcp src port 5003' 2> ${folder}/tcpdump.txt & capturing=$!
+      tcpdump -B 32768 -U -i eth0 -nn -w ${capture} 'tcp src port 5003' 2> ${folder}/tcpdump.txt & capturing=$!
       while ! grep -q listening ${folder}/tcpdump.txt 2>/dev/null; do sleep 0.05; done
       for run in 1 2 3; do ${process.execPath} ${CLI} pdc CMD_floodme --json > ${folder}/flood-$run.json; done
       # -B 32768: a 32 MiB ring, or the kernel drops packets of a burst this size. libpcap hands
@@ -117,7 +120,7 @@ describe.runIf(canRun)('socklab campus', () => {
     const read = spawnSync('tcpdump', ['-nn', '-r', capture, 'tcp src port 5003 and (((ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2)) != 0)'], { encoding: 'utf8' });
     const perConnection = new Map<string, number>();
     for (const line of read.stdout.trim().split('\n')) {
-      const client = / > 127\.0\.0\.1\.(\d+):/.exec(line)?.[1];
+      const client = / > 192\.0\.2\.100\.(\d+):/.exec(line)?.[1];
       if (client) perConnection.set(client, (perConnection.get(client) ?? 0) + 1);
     }
     const captured = [...perConnection.values()];
@@ -129,6 +132,62 @@ describe.runIf(canRun)('socklab campus', () => {
     const best = Math.min(...floods.map((flood) => flood.segments));
     expect(best).toBeGreaterThanOrEqual(Math.floor(expected));
     expect((best - expected) / expected).toBeLessThan(0.02);
+  });
+
+  it('gives the student a host of its own: TLS servers on localhost:5003 right after part 2 and on 5007, a receiver without SO_REUSEADDR on 5005; a receiver that never joins hears nothing', async () => {
+    ensureLocalServerCertificate(tls);
+    const ca = path.join(tls.caDir, CA_CERT);
+    const started = (file: string) => `for i in $(seq 200); do grep -q listening ${file} 2>/dev/null && break; sleep 0.05; done`;
+    const run = await campus(['--lab.tv.intervalMs', '200', ...FIXED_N], `
+      ${PYTHON} ${SHAPES}/part4_receiver_never_joins.py > ${folder}/never.txt &
+      echo "== part2"; ${PYTHON} ${HANDOUT}/part2.py CMD_short:0
+      ${PYTHON} ${SHAPES}/part6_server.py 5003 ${tls.certFile} ${tls.keyFile} 2> ${folder}/server-5003.txt &
+      ${started(`${folder}/server-5003.txt`)}
+      echo "== tls-5003"; ${PYTHON} ${GRADER} localhost 5003 ${ca} CMD_short:0
+      ${PYTHON} ${SHAPES}/part6_server.py 5007 ${tls.certFile} ${tls.keyFile} 2> ${folder}/server-5007.txt &
+      ${started(`${folder}/server-5007.txt`)}
+      echo "== tls-5007"; ${PYTHON} ${GRADER} localhost 5007 ${ca} CMD_short:0
+      wait
+      echo "== never"; cat ${folder}/never.txt
+      echo "== no-reuse"; ${PYTHON} ${SHAPES}/part4_receiver_no_reuse.py 2
+      echo "== end"`);
+    expect(run.code, run.stderr).toBe(0);
+    const five = [1, 2, 3, 4, 5].map(pmuMessage);
+    expect(section(run.stdout, 'part2')).toBe(`${five.join('\n')}\n`);
+    expect(section(run.stdout, 'tls-5003')).toBe(`TLSv1.3 TLS_AES_256_GCM_SHA384\n${five.join('')}\n`);
+    expect(section(run.stdout, 'tls-5007')).toBe(`TLSv1.3 TLS_AES_256_GCM_SHA384\n${five.join('')}\n`);
+    expect(section(run.stdout, 'never')).toBe('nothing within 5 s\n');
+    expect(section(run.stdout, 'no-reuse').trim().split('\n')).toEqual([expect.stringMatching(/^swcmTV 192\.0\.2\.10 /), expect.stringMatching(/^swcmTV 192\.0\.2\.10 /)]);
+  });
+
+  it.each(['IPv4', 'IPv6'] as const)('finds the RESET server on %s by each of its names, by addresses given with --alias, and through connect()ed sockets', async (family) => {
+    const run = await campus(['--alias', '198.51.100.7=lab3.iw.epfl.ch', '--alias', '2001:db8:1::7=lab3.iw.epfl.ch', '--lab.pmuUdp.family', family, '--lab.pmuUdp.dropProbability', '0'], `
+      echo "== iew"; ${PYTHON} ${SHAPES}/part3_by_name.py lab3.iew.epfl.ch
+      echo "== tcpip"; ${PYTHON} ${SHAPES}/part3_by_name.py tcpip.epfl.ch
+      echo "== hardcoded"; ${PYTHON} ${SHAPES}/part3_hardcoded.py
+      echo "== connected"; ${PYTHON} ${SHAPES}/part3_connected.py lab3.iw.epfl.ch
+      echo "== end"`);
+    expect(run.code, run.stderr).toBe(0);
+    const v4 = family === 'IPv4';
+    expect(section(run.stdout, 'iew')).toMatch(new RegExp(`^OFFSET=\\d+ ${family} ${v4 ? '192.0.2.20' : '2001:db8::20'}\n$`));
+    expect(section(run.stdout, 'tcpip')).toMatch(new RegExp(`^OFFSET=\\d+ ${family} ${v4 ? '192.0.2.10' : '2001:db8::10'}\n$`));
+    expect(section(run.stdout, 'hardcoded')).toMatch(new RegExp(`^OFFSET=\\d+ ${family} ${v4 ? '198.51.100.7' : '2001:db8:1::7'}\n$`));
+    expect(section(run.stdout, 'connected')).toMatch(new RegExp(`^OFFSET=\\d+ ${family} ${v4 ? '192.0.2.20' : '2001:db8::20'}\n$`));
+  });
+
+  it('shows the student host\'s address in the emulators\' logs (--verbose), and a part 5 client that decodes recv() gets the messages and the flood', async () => {
+    const run = await campus(['--verbose', ...FIXED_N], `
+      ${PYTHON} ${HANDOUT}/part2.py CMD_short:0 > /dev/null
+      echo "== part5"; ${PYTHON} ${PART5_DECODE} ws://tcpip.epfl.ch:5006 CMD_short:0
+      echo "== flood"; ${PYTHON} ${PART5_DECODE} ws://tcpip.epfl.ch:5006 CMD_floodme | tail -n 1
+      echo "== end"`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(section(run.stdout, 'part5')).toBe(`${[1, 2, 3, 4, 5].map(pmuMessage).join('\n')}\nrecv() calls with data: 5\n`);
+    expect(section(run.stdout, 'flood')).toBe('recv() calls with data: 1\n');
+    const sessions = run.stderr.split('\n').filter((line) => line.includes('] session '));
+    expect(sessions.length).toBeGreaterThanOrEqual(3);
+    for (const line of sessions) expect(line).toMatch(/ peer=(192\.0\.2\.100|\[?2001:db8::100\]?):\d+/);
+    expect(run.stderr).not.toMatch(/peer=127\.0\.0\.1/);
   });
 
   it('passes the program\'s exit code on, and refuses a bad option with exit 2 and one line', async () => {
@@ -163,6 +222,56 @@ describe.runIf(canRun)('socklab campus', () => {
     expect(await exited).toBe(143); // 128 + SIGTERM, as a shell reports it
     for (const pid of sleeper) expect(existsSync(`/proc/${pid}`), `pid ${pid} still runs`).toBe(false);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain('socklab-campus-');
+  });
+
+  /** Processes whose PID namespace is `namespace` (a readlink of /proc/PID/ns/pid). */
+  function processesIn(namespace: string): number[] {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          return readlinkSync(`/proc/${pid}/ns/pid`) === namespace;
+        } catch {
+          return false; // ended meanwhile
+        }
+      })
+      .map(Number);
+  }
+
+  /** `socklab campus -- sleep` (through `prefix`, e.g. setpriv), killed with SIGKILL: within 2 s nothing of its PID namespace is left. */
+  async function killNine(prefix: string[]): Promise<void> {
+    const own = readlinkSync('/proc/self/ns/pid');
+    const command = [...prefix, process.execPath, CLI, 'campus', '--tls-pmu', '--tlsPmu.key', tls.keyFile, '--tlsPmu.cert', tls.certFile, '--', 'sleep', '300'];
+    const outer = spawn(command[0]!, command.slice(1), { env: { ...withoutSocklabVariables(process.env), HOME: '/tmp' }, stdio: 'ignore' });
+    onTestFinished(() => {
+      outer.kill('SIGKILL');
+    });
+    // The campus is up once its program runs: a `sleep 300` in a PID namespace other than ours.
+    const namespace = await waitFor('the campus\'s program', () => {
+      const sleeper = spawnSync('pgrep', ['-x', 'sleep'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).find((pid) => {
+        try {
+          return readlinkSync(`/proc/${pid}/ns/pid`) !== own && readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\u0000300\u0000';
+        } catch {
+          return false;
+        }
+      });
+      return sleeper ? readlinkSync(`/proc/${sleeper}/ns/pid`) : undefined;
+    }, 20_000);
+    expect(processesIn(namespace).length).toBeGreaterThanOrEqual(4); // init, the student host, the TLS PMU, the program
+    outer.kill('SIGKILL');
+    await waitFor('every process of the campus to end', () => processesIn(namespace).length === 0, 2000);
+  }
+
+  it('leaves no process after a kill -9 of socklab campus (found by PID namespace, not by name)', async () => {
+    ensureLocalServerCertificate(tls);
+    await killNine([]);
+  });
+
+  it.runIf(process.getuid?.() === 0)('leaves no process after a kill -9 as an unprivileged user too', async () => {
+    ensureLocalServerCertificate(tls);
+    chmodSync(folder, 0o755); // the TLS PMU, run as nobody, reads its key and certificate there
+    for (const file of [tls.keyFile, tls.certFile]) chmodSync(file, 0o644);
+    await killNine(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']);
   });
 
   it.runIf(process.getuid?.() === 0)('runs part 2 as an unprivileged user too, in a user namespace', async () => {

@@ -35,7 +35,7 @@ const NUMERIC: Record<string, string[]> = {
 const PRESENT = ['Q4', 'Q5', 'Q7', 'Q9', 'Q13', 'Q20', 'Q21', 'Q22', 'Q28', 'Q29'];
 
 interface NotebookJson {
-  environment: { network: string; loopback: { mtu: number }; startedAt: string; endedAt: string; profile: string; node: string; kernel: string; timeZone: string };
+  environment: { network: string; link: { name: string; mtu: number }; startedAt: string; endedAt: string; profile: string; node: string; kernel: string; timeZone: string };
   experiments: Array<{ id: string; ok: boolean; inputs: Record<string, unknown>; measurements: Array<{ question: string; name: string; value: unknown; unit: string }> }>;
 }
 
@@ -59,7 +59,7 @@ describe('socklab notebook', () => {
     expect(measurements.find((measurement) => measurement.question === 'Q22' && measurement.name === 'the channel answered the 350-character message')!.value).toBe(true);
     expect(notebook.experiments.find((experiment) => experiment.id === 'pdc-1')!.inputs).toMatchObject({ command: 'CMD_short:1', d: 1 });
     // In the campus the segment counts are the course path's (MTU 1500); it says where it measured.
-    expect(notebook.environment).toMatchObject(canCampus ? { network: 'campus', profile: 'epfl', loopback: { mtu: 1500 } } : { network: 'loopback' });
+    expect(notebook.environment).toMatchObject(canCampus ? { network: 'campus', profile: 'epfl', link: { name: 'eth0', mtu: 1500 } } : { network: 'loopback' });
     if (canCampus) {
       const flood = measurements.find((measurement) => measurement.question === 'Q14' && measurement.name === 'segments with payload from the server')!.value as number;
       expect(flood).toBeGreaterThanOrEqual(Math.floor((1024 * 1024) / 1448));
