@@ -331,18 +331,28 @@ const schemaWithoutSources = {
       default: 20,
     },
     cpuSeconds: { doc: '`socklab check`: CPU time a program may use (RLIMIT_CPU).', format: 'positive-count', default: 20 },
-    memoryBytes: { doc: '`socklab check`: address space a program may use (RLIMIT_AS).', format: 'positive-count', default: 1024 * 1024 * 1024 },
+    memoryBytes: {
+      doc: '`socklab check`: memory a program may use, all its processes together (a cgroup where the machine lets socklab make one; elsewhere the address space of each process, RLIMIT_AS).',
+      format: 'positive-count',
+      default: 1024 * 1024 * 1024,
+    },
     processes: {
-      doc: '`socklab check`: processes a program may run at once (RLIMIT_NPROC), so that a fork bomb stops there.',
+      doc: '`socklab check`: processes a program may run at once (a cgroup\'s pids.max, else RLIMIT_NPROC), so that a fork bomb stops there.',
       format: 'positive-count',
       default: 64,
     },
     outputBytes: { doc: '`socklab check`: output kept from a program (stdout and stderr); one that prints more is stopped.', format: 'positive-count', default: 1024 * 1024 },
     fileBytes: { doc: '`socklab check`: largest file a program may write in its scratch folder (RLIMIT_FSIZE).', format: 'positive-count', default: 16 * 1024 * 1024 },
-    sandboxUid: {
-      doc: '`socklab check` as root: the unprivileged user (and group) programs run as, counting down one per part and per batch job (65534 down to 65151 for 64 jobs, in Debian\'s reserved range), so that one program\'s fork bomb never keeps another from starting.',
+    tmpfsBytes: {
+      doc: '`socklab check`: size of a program\'s working folder and of each of its /tmp, /var/tmp and /dev/shm (tmpfs, gone after the run).',
       format: 'positive-count',
-      default: 65534,
+      default: 64 * 1024 * 1024,
+    },
+    maxUnpackedBytes: { doc: '`socklab check`: a zip that unpacks to more than this is refused, found while unpacking.', format: 'positive-count', default: 128 * 1024 * 1024 },
+    sandboxUid: {
+      doc: '`socklab check` as root: the highest of the users programs run as; each run leases its own below it (a lock file per uid in /run/socklab-sandbox-uids), so no two programs on the machine, of any check, share a user.',
+      format: 'positive-count',
+      default: 65000,
     },
     sliceBytes: {
       doc: '`socklab check`: the perturbed run of part 2 has the PMU write every message in slices of this many bytes (messages split across and merged within segments).',

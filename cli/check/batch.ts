@@ -59,9 +59,9 @@ function refusedReport(target: string, problem: string): CheckReport {
   };
 }
 
-function checkOne(args: string[], target: string, slot: number, children: Set<ReturnType<typeof spawn>>): Promise<CheckReport> {
+function checkOne(args: string[], target: string, children: Set<ReturnType<typeof spawn>>): Promise<CheckReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [process.argv[1]!, ...args, target, '--json', '--slot', String(slot)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [process.argv[1]!, ...args, target, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -140,10 +140,10 @@ export async function runBatch(dir: string, flags: BatchFlags, argv: string[]): 
   const failures: string[] = [];
   try {
     await Promise.all(
-      Array.from({ length: Math.min(flags.jobs, queue.length) }, async (_, slot) => {
+      Array.from({ length: Math.min(flags.jobs, queue.length) }, async () => {
         for (let name = queue.shift(); name !== undefined && !stopped; name = queue.shift()) {
           try {
-            const report = await checkOne(args, path.join(dir, name), slot, children);
+            const report = await checkOne(args, path.join(dir, name), children);
             if (stopped) return;
             writeResults(path.join(out, name), report);
             progress.finished(name, report);

@@ -6,6 +6,7 @@ import forge from 'node-forge';
 import type { LoadedConfig } from '../../config/index.js';
 import type { Config } from '../../config/schema.js';
 import { isRoot } from '../../lib/campus/doctor.js';
+import { leaseUids } from '../../lib/sandbox/uids.js';
 import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
 import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, programCommand, readLayout } from '../../lib/check/submission.js';
 import { unzip } from '../../lib/check/zip.js';
@@ -21,8 +22,6 @@ export interface CheckFlags {
   ca?: string;
   html?: string;
   json?: boolean;
-  /** Batch job number: as root, its programs run as users of their own (see CheckPlan.uid). */
-  slot: number;
 }
 
 interface Submission {
@@ -180,7 +179,7 @@ function userProcesses(): number {
   return count;
 }
 
-function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlags): CheckPlan {
+function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlags, uids: number[] | null): CheckPlan {
   const programs: CheckPlan['programs'] = {};
   for (const step of PROGRAM_STEPS) {
     const file = layout.programs[step];
@@ -193,7 +192,7 @@ function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlag
     camipro: layout.camipro ?? [],
     programs,
     ca: flags.ca ? path.resolve(flags.ca) : null,
-    uid: isRoot() ? config.check.sandboxUid - flags.slot * PROGRAM_STEPS.length : null,
+    uids,
     processBase: isRoot() ? 0 : userProcesses(),
   };
 }
@@ -230,7 +229,14 @@ export async function checkSubmission(loaded: LoadedConfig, target: string, flag
   try {
     const layout = layoutOf(submission.folder, target);
     const steps = [namesStep(layout), keysStep(layout, submission.folder, flags.ca)];
-    const programs = await programSteps(planOf(layout, submission.folder, loaded.config, flags), argv);
+    // As root, each part's program runs as a user no other program on the machine has (a lease).
+    const lease = isRoot() ? leaseUids(PROGRAM_STEPS.length, loaded.config.check.sandboxUid) : null;
+    let programs: StepResult[] | null;
+    try {
+      programs = await programSteps(planOf(layout, submission.folder, loaded.config, flags, lease?.uids ?? null), argv);
+    } finally {
+      lease?.release();
+    }
     if (!programs) return null;
     steps.push(...programs);
     return {

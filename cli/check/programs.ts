@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.js';
 import { runGrader } from '../../lib/clients/grader.js';
 import { judgeMessageLines, judgeReceiverOutput, judgeRetransmissions, judgeSenderDatagrams, type Judgement } from '../../lib/check/judge.js';
 import { type Evidence, notRun, type StepResult, trimmed } from '../../lib/check/report.js';
-import { describeEnd, type ProgramRun, SandboxedProgram, type SandboxLimits } from '../../lib/check/sandbox.js';
+import { describeEnd, describeUsage, type ProgramRun, SandboxedProgram, type SandboxLimits } from '../../lib/sandbox/program.js';
 import type { CourseEmulator, CourseHost } from '../../lib/campus/hosts.js';
 import type { StudentHost } from '../../lib/campus/network.js';
 import { PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep } from '../../lib/check/submission.js';
@@ -29,11 +29,10 @@ export interface CheckPlan {
   programs: Partial<Record<ProgramStep, { file: string; command: string[] } | { file: string; reason: string }>>;
   ca: string | null;
   /**
-   * When socklab is root: the first of the users the programs run as, one per part counting down
-   * (RLIMIT_NPROC is per user: a fork bomb in one part never keeps another's program from
-   * starting); null runs them as socklab's own user.
+   * When socklab is root: the users the parts' programs run as, one each, leased for this check
+   * alone (lib/sandbox/uids.ts); null runs them as socklab's own user, each in a user namespace.
    */
-  uid: number | null;
+  uids: number[] | null;
   /** The invoking user's processes outside the campus (RLIMIT_NPROC without a user of its own). */
   processBase: number;
 }
@@ -41,6 +40,7 @@ export interface CheckPlan {
 /** The campus the programs run in: the course hosts, and a student host of its own per part. */
 export interface CheckCampus {
   hosts: readonly CourseHost[];
+  hostsFile: string;
   student(index: number): Promise<StudentHost>;
 }
 
@@ -52,7 +52,12 @@ interface Context {
   /** Each part's student host: one part's program cannot answer for another's (a datagram's source says whose it is). */
   hostOf: (step: ProgramStep) => StudentHost;
   courseHosts: readonly CourseHost[];
+  /** The campus's hosts file, which the programs see as /etc/hosts. */
+  hostsFile: string;
 }
+
+/** Runs started so far: each names its cgroup. */
+let runs = 0;
 
 /** The course hosts that run `emulator`. */
 const hostsRunning = (context: Context, emulator: CourseEmulator) => context.courseHosts.filter((host) => host.emulators.includes(emulator));
@@ -79,9 +84,11 @@ function start(context: Context, step: ProgramStep, args: string[], options: { s
     stdin: options.stdin,
     timeoutMs: options.timeoutMs ?? context.timeoutMs,
     limits: context.limits,
-    uid: context.plan.uid === null ? null : context.plan.uid - PROGRAM_STEPS.indexOf(step),
+    uid: context.plan.uids?.[PROGRAM_STEPS.indexOf(step)] ?? null,
     processBase: context.plan.processBase,
-    netns: context.hostOf(step).netns,
+    network: { netns: context.hostOf(step).netns },
+    hostsFile: context.hostsFile,
+    name: `${process.pid}-${step}-${++runs}`,
   });
 }
 
@@ -91,7 +98,7 @@ function ended(context: Context, run: ProgramRun, timeoutMs = context.timeoutMs)
 
 function outputEvidence(label: string, run: ProgramRun, context: Context, timeoutMs?: number): Evidence[] {
   return [
-    { label: `${label}: how it ended`, text: ended(context, run, timeoutMs) },
+    { label: `${label}: how it ended`, text: `${ended(context, run, timeoutMs)}\n${describeUsage(run)}` },
     ...(run.stdout.trim() ? [{ label: `${label}: output`, text: trimmed(run.stdout) }] : []),
     ...(run.stderr.trim() ? [{ label: `${label}: errors`, text: trimmed(run.stderr, 15) }] : []),
     ...(run.folderChanges.length > 0 ? [{ label: `${label}: its folder afterwards`, text: run.folderChanges.join('\n') }] : []),
@@ -410,10 +417,11 @@ export async function runPrograms(plan: CheckPlan, config: Config, campus: Check
   const context: Context = {
     plan,
     config,
-    limits: { cpuSeconds: check.cpuSeconds, memoryBytes: check.memoryBytes, processes: check.processes, outputBytes: check.outputBytes, fileBytes: check.fileBytes },
+    limits: { cpuSeconds: check.cpuSeconds, memoryBytes: check.memoryBytes, processes: check.processes, outputBytes: check.outputBytes, fileBytes: check.fileBytes, tmpfsBytes: check.tmpfsBytes },
     timeoutMs: check.timeoutSeconds * 1000,
     hostOf: (step) => studentHosts[PROGRAM_STEPS.indexOf(step)]!,
     courseHosts: campus.hosts,
+    hostsFile: campus.hostsFile,
   };
   const results = new Map<ProgramStep, StepResult>();
   const runStep = async (step: ProgramStep): Promise<void> => {

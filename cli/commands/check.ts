@@ -16,7 +16,6 @@ interface CheckCommandFlags {
   jobs: number;
   force?: boolean;
   inside?: string;
-  slot: number;
 }
 
 export function registerCheckCommand(program: Command, context: CliContext): void {
@@ -31,7 +30,6 @@ export function registerCheckCommand(program: Command, context: CliContext): voi
     .option('--jobs <n>', 'with --batch: submissions checked at once, each in its own campus', parseCount, 2)
     .option('--force', 'with --batch: check again what OUT already holds')
     .addOption(new Option('--inside <plan>').hideHelp())
-    .addOption(new Option('--slot <k>').hideHelp().argParser(Number).default(0))
     .addHelpText(
       'after',
       `
@@ -80,6 +78,6 @@ Examples:
       }
       if (!target) throw socklabError('SOCKLAB_ERR_USAGE', 'check needs a submission: a Lab3_CAMIPRO1_CAMIPRO2 folder or a .zip (or --batch DIR)');
       for (const option of ['out', 'force'] as const) if (flags[option]) throw socklabError('SOCKLAB_ERR_USAGE', `--${option} goes with --batch`);
-      process.exitCode = await check.runCheck(loaded, target, { ca: flags.ca, html: flags.html, json, slot: flags.slot }, process.argv.slice(2));
+      process.exitCode = await check.runCheck(loaded, target, { ca: flags.ca, html: flags.html, json }, process.argv.slice(2));
     });
 }
