@@ -56,6 +56,7 @@ function refusedReport(target: string, problem: string): CheckReport {
     startedAt: new Date().toISOString(),
     durationMs: 0,
     socklab: socklabVersion(),
+    refused: problem,
   };
 }
 

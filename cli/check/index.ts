@@ -6,10 +6,11 @@ import forge from 'node-forge';
 import type { LoadedConfig } from '../../config/index.js';
 import type { Config } from '../../config/schema.js';
 import { isRoot } from '../../lib/campus/doctor.js';
+import { plainEntries } from '../../lib/sandbox/folder.js';
 import { leaseUids } from '../../lib/sandbox/uids.js';
 import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
 import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, programCommand, readLayout } from '../../lib/check/submission.js';
-import { unzip } from '../../lib/check/zip.js';
+import { DEFAULT_ZIP_LIMITS, unzip } from '../../lib/check/zip.js';
 import { verifyCertificate } from '../../lib/certs/verify.js';
 import { isSocklabError, socklabError } from '../../lib/errors.js';
 import { socklabVersion } from '../../lib/paths.js';
@@ -33,7 +34,7 @@ interface Submission {
 const usage = (message: string) => socklabError('SOCKLAB_ERR_USAGE', message);
 
 /** A folder, or a zip holding one (or holding the files themselves, then named after the zip). */
-export function openSubmission(target: string): Submission {
+export async function openSubmission(target: string, maxUnpackedBytes: number): Promise<Submission> {
   let stat;
   try {
     stat = statSync(target);
@@ -44,7 +45,7 @@ export function openSubmission(target: string): Submission {
     // A folder that only wraps the submission (Moodle's download: one folder per student holding the zip).
     const entries = readdirSync(target, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.'));
     const only = entries.length === 1 ? entries[0]! : null;
-    if (only && (only.isDirectory() || (only.isFile() && path.extname(only.name).toLowerCase() === '.zip'))) return openSubmission(path.join(target, only.name));
+    if (only && (only.isDirectory() || (only.isFile() && path.extname(only.name).toLowerCase() === '.zip'))) return openSubmission(path.join(target, only.name), maxUnpackedBytes);
     return { folder: path.resolve(target), remove: () => undefined };
   }
   if (!stat.isFile() || path.extname(target).toLowerCase() !== '.zip') throw usage(`${target} is neither a submission folder nor a .zip`);
@@ -52,7 +53,7 @@ export function openSubmission(target: string): Submission {
   const remove = () => rmSync(scratch, { recursive: true, force: true });
   try {
     const unpacked = path.join(scratch, 'unpacked');
-    unzip(readFileSync(target), target, unpacked);
+    await unzip(readFileSync(target), target, unpacked, { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: maxUnpackedBytes });
     let folder = unpacked;
     for (;;) {
       const entries = existsSync(folder) ? readdirSync(folder, { withFileTypes: true }) : [];
@@ -98,11 +99,14 @@ function layoutOf(folder: string, target: string): Layout {
   return layout;
 }
 
-function namesStep(layout: Layout): StepResult {
+function namesStep(layout: Layout, folder: string): StepResult {
+  // Links, FIFOs and devices are never copied to the programs (a link to another group's key, or to /etc/shadow).
+  const leftOut = plainEntries(folder).leftOut;
+  const note = leftOut.length > 0 ? `; left out, as no program gets them: ${leftOut.map((entry) => `${entry.path} (${entry.kind})`).join(', ')}` : '';
   return {
     step: 'names',
     verdict: layout.problems.length === 0 ? 'pass' : 'fail',
-    reason: layout.problems.length === 0 ? 'the folder and every file are named as the handout asks' : layout.problems.join('; '),
+    reason: `${layout.problems.length === 0 ? 'the folder and every file are named as the handout asks' : layout.problems.join('; ')}${note}`,
     evidence: [{ label: 'files found', text: layout.found.join('\n') || 'none of the expected names' }],
     durationMs: 0,
   };
@@ -225,10 +229,10 @@ export async function checkSubmission(loaded: LoadedConfig, target: string, flag
   checkCa(flags.ca);
   const startedAt = new Date();
   const started = performance.now();
-  const submission = openSubmission(target);
+  const submission = await openSubmission(target, loaded.config.check.maxUnpackedBytes);
   try {
     const layout = layoutOf(submission.folder, target);
-    const steps = [namesStep(layout), keysStep(layout, submission.folder, flags.ca)];
+    const steps = [namesStep(layout, submission.folder), keysStep(layout, submission.folder, flags.ca)];
     // As root, each part's program runs as a user no other program on the machine has (a lease).
     const lease = isRoot() ? leaseUids(PROGRAM_STEPS.length, loaded.config.check.sandboxUid) : null;
     let programs: StepResult[] | null;

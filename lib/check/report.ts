@@ -44,6 +44,8 @@ export interface CheckReport {
   startedAt: string;
   durationMs: number;
   socklab: string;
+  /** Why a batch could not check it at all (not a submission, an unreadable zip): a `refused` row in grades.csv. */
+  refused?: string;
 }
 
 /** A step that is not run counts against the submission unless it is the optional bonus (absent) or depends on it. */
@@ -70,12 +72,13 @@ export function trimmed(text: string, maxLines = 25, maxChars = 3000): string {
   return left > 0 ? `${kept}\n… (${plural(left, 'more line')})` : kept;
 }
 
-export const GRADES_COLUMNS = ['submission', 'camipro1', 'camipro2', 'verdict', ...STEP_IDS, 'checked_at', 'seconds'] as const;
+export const GRADES_COLUMNS = ['submission', 'camipro1', 'camipro2', 'verdict', ...STEP_IDS, 'checked_at', 'seconds', 'reason'] as const;
 
 /** One row of grades.csv: a column per step. */
 export function gradesRow(name: string, report: CheckReport): CsvValue[] {
   const verdictOf = (id: StepId) => report.steps.find((step) => step.step === id)?.verdict ?? 'not run';
-  return [name, report.camipro?.[0] ?? '', report.camipro?.[1] ?? '', report.verdict, ...STEP_IDS.map(verdictOf), report.startedAt, (report.durationMs / 1000).toFixed(1)];
+  const verdict = report.refused === undefined ? report.verdict : 'refused';
+  return [name, report.camipro?.[0] ?? '', report.camipro?.[1] ?? '', verdict, ...STEP_IDS.map(verdictOf), report.startedAt, (report.durationMs / 1000).toFixed(1), report.refused ?? ''];
 }
 
 /**

@@ -1,12 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { socklabError } from '../errors.js';
+import { isSocklabError, socklabError } from '../errors.js';
 
 /**
  * Reads the .zip a student hands in (APPNOTE.TXT: end of central directory, central directory,
  * local headers; stored and deflated entries). Untrusted input: no path leaves the target folder,
- * symbolic links are skipped, sizes are bounded before anything is inflated, CRCs are checked.
+ * symbolic links are skipped, sizes are bounded before anything is inflated, and each entry is
+ * inflated to disk as a stream that stops at its declared size (a zip bomb never sits in memory),
+ * CRCs are checked.
  */
 
 export interface ZipLimits {
@@ -40,7 +44,25 @@ function isClutter(name: string): boolean {
 }
 
 function bad(file: string, why: string): Error {
-  return socklabError('SOCKLAB_ERR_USAGE', `${file} is not a zip archive socklab can read: ${why}`);
+  return socklabError('SOCKLAB_ERR_USAGE', `not a submission: ${file} is not a zip archive socklab can read: ${why}`);
+}
+
+/** Why the file system refused an entry, in words (a file and a folder of one name, a name too long, a NUL in it). */
+function unpackProblem(name: string, error: NodeJS.ErrnoException): string {
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
+  switch (error.code) {
+    case 'EEXIST':
+    case 'EISDIR':
+    case 'ENOTDIR':
+      return `it holds ${shown} both as a file and as a folder, or twice`;
+    case 'ENAMETOOLONG':
+      return `${shown} is a name longer than the file system allows`;
+    case 'ERR_INVALID_ARG_VALUE':
+    case 'ERR_INVALID_ARG_TYPE':
+      return `${shown} holds a NUL character`;
+    default:
+      return `${shown} cannot be unpacked (${error.code ?? error.message})`;
+  }
 }
 
 function readEntries(zip: Buffer, file: string, limits: ZipLimits): Entry[] {
@@ -96,23 +118,33 @@ function safeTarget(target: string, name: string): string | null {
   return path.join(target, ...parts);
 }
 
-function inflate(zip: Buffer, entry: Entry, file: string): Buffer {
+/** Inflates `entry` into `destination` (a new file) chunk by chunk: never more than its declared size, its CRC checked. */
+async function inflateTo(zip: Buffer, entry: Entry, file: string, destination: string): Promise<void> {
   const at = entry.localOffset;
   if (at + 30 > zip.length || zip.readUInt32LE(at) !== LOCAL) throw bad(file, `the local header of ${entry.name} is damaged`);
   const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
   const compressed = zip.subarray(start, start + entry.compressedSize);
   if (compressed.length !== entry.compressedSize) throw bad(file, `${entry.name} is cut short`);
-  let data: Buffer;
-  if (entry.method === 0) data = Buffer.from(compressed);
-  else if (entry.method === 8) {
-    try {
-      data = zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(entry.size, 1) });
-    } catch (error) {
-      throw bad(file, `${entry.name} does not inflate (${(error as Error).message})`);
-    }
-  } else throw bad(file, `${entry.name} uses compression method ${entry.method} (only stored and deflated are read)`);
-  if (data.length !== entry.size || zlib.crc32(data) !== entry.crc) throw bad(file, `${entry.name} fails its CRC check`);
-  return data;
+  if (entry.method !== 0 && entry.method !== 8) throw bad(file, `${entry.name} uses compression method ${entry.method} (only stored and deflated are read)`);
+  let written = 0;
+  let crc = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      written += chunk.length;
+      if (written > entry.size) return done(bad(file, `${entry.name} inflates to more than the ${entry.size} bytes it declares`));
+      crc = zlib.crc32(chunk, crc);
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.from([compressed]), entry.method === 8 ? zlib.createInflateRaw() : new PassThrough(), counted, createWriteStream(destination, { flags: 'wx', mode: 0o644 }));
+  } catch (error) {
+    if (isSocklabError(error)) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code.startsWith('Z_') || code === 'ERR_BUFFER_TOO_LARGE') throw bad(file, `${entry.name} does not inflate (${(error as Error).message})`);
+    throw bad(file, unpackProblem(entry.name, error as NodeJS.ErrnoException));
+  }
+  if (written !== entry.size || crc !== entry.crc) throw bad(file, `${entry.name} fails its CRC check`);
 }
 
 export interface Unzipped {
@@ -122,8 +154,8 @@ export interface Unzipped {
   skipped: string[];
 }
 
-/** Unpacks `file` into the (empty) folder `target`. Throws a usage error for anything but a readable zip. */
-export function unzip(zip: Buffer, file: string, target: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Unzipped {
+/** Unpacks `file` into the (empty) folder `target`. Throws a usage error ("not a submission: …") for anything but a readable zip. */
+export async function unzip(zip: Buffer, file: string, target: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<Unzipped> {
   const entries = readEntries(zip, file, limits);
   const result: Unzipped = { files: [], skipped: [] };
   for (const entry of entries) {
@@ -134,18 +166,13 @@ export function unzip(zip: Buffer, file: string, target: string, limits: ZipLimi
       result.skipped.push(entry.name);
       continue;
     }
-    if (entry.isDirectory) {
-      mkdirSync(destination, { recursive: true });
-      continue;
-    }
-    const data = inflate(zip, entry, file);
-    mkdirSync(path.dirname(destination), { recursive: true });
     try {
-      writeFileSync(destination, data, { flag: 'wx', mode: 0o644 });
+      mkdirSync(entry.isDirectory ? destination : path.dirname(destination), { recursive: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw bad(file, `it holds ${entry.name} twice`);
-      throw error;
+      throw bad(file, unpackProblem(entry.name, error as NodeJS.ErrnoException));
     }
+    if (entry.isDirectory) continue;
+    await inflateTo(zip, entry, file, destination);
     result.files.push(path.relative(target, destination).split(path.sep).join('/'));
   }
   return result;

@@ -7,7 +7,7 @@ import { buildSubmission, CAMIPRO, CORRECT_PROGRAMS, type CourseMaterial, course
 import { machineChecks } from '../../lib/campus/doctor.js';
 import type { CheckReport, StepId } from '../../lib/check/report.js';
 import type { ProgramStep } from '../../lib/check/submission.js';
-import { CLI, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
+import { CLI, pythonCsv, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
 
 // Every program of these submissions runs inside the campus that `socklab check` makes: a network
 // namespace with only lo, the course names on emulators. The programs themselves refuse to run elsewhere.
@@ -247,6 +247,31 @@ describe.runIf(canRun)('socklab check', () => {
 });
 
 describe('socklab check, usage', () => {
+  it('refuses odd zips with exit 2 and one line, and a batch gives each a refused row with the reason', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-odd-'));
+    const zips: Record<string, Record<string, string>> = {
+      'same-name': { [`${FOLDER}/Part2_${ONE}_${TWO}.py`]: 'x', [`${FOLDER}/Part2_${ONE}_${TWO}.py/inside.py`]: 'y' },
+      'long-name': { [`${FOLDER}/${'a'.repeat(300)}.py`]: 'x' },
+      'nul-name': { [`${FOLDER}/bad?name.py`]: 'x' },
+    };
+    const script = 'import json, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n    [z.writestr(name, text) for name, text in json.loads(sys.argv[2]).items()]';
+    for (const [name, entries] of Object.entries(zips)) {
+      const file = path.join(dir, `${name}.zip`);
+      expect(spawnSync('/usr/bin/python3', ['-c', script, file, JSON.stringify(entries)]).status).toBe(0);
+      if (name === 'nul-name') writeFileSync(file, Buffer.from(readFileSync(file).toString('latin1').replaceAll('bad?name', 'bad\u0000name'), 'latin1'));
+      const run = await runCli(['check', file]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(/^socklab: not a submission: .* is not a zip archive socklab can read: /);
+    }
+    const out = path.join(dir, 'out');
+    const batch = await runCli(['check', '--batch', dir, '--out', out]);
+    expect(batch.code, batch.stderr).toBe(0);
+    const [header, ...rows] = pythonCsv(readFileSync(path.join(out, 'grades.csv'), 'utf8'));
+    expect(rows.map((row) => [row[0], row[header!.indexOf('verdict')]])).toEqual(Object.keys(zips).sort().map((name) => [`${name}.zip`, 'refused']));
+    for (const row of rows) expect(row.at(-1)).toMatch(/not a submission: /);
+  });
+
   it('exits 2 with one line for no such path, a folder that is no submission, a bad zip and a bad --ca', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-empty-'));
     mkdirSync(path.join(empty, 'notes'));
