@@ -204,9 +204,10 @@ function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlag
 /** Runs the programs inside a campus of their own (socklab check --inside PLAN); null when a signal stopped it. */
 async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult[] | null> {
   const present = PROGRAM_STEPS.filter((step) => plan.programs[step]);
-  const problem = campusProblem();
+  const campus = campusProblem();
+  const problem = campus ? `socklab campus cannot run here: ${campus}` : spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0 ? null : 'bubblewrap (bwrap), the sandbox, is missing; fix: sudo apt-get install bubblewrap';
   if (problem && present.length > 0) {
-    return PROGRAM_STEPS.map((step) => notRun(step, plan.programs[step] ? `socklab campus cannot run here, so no program was run: ${problem}` : `no ${PROGRAM_PREFIX[step]}_… program in the folder`));
+    return PROGRAM_STEPS.map((step) => notRun(step, plan.programs[step] ? `no program was run: ${problem}` : `no ${PROGRAM_PREFIX[step]}_… program in the folder`));
   }
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-plan-'));
   try {

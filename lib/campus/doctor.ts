@@ -141,6 +141,7 @@ export function machineChecks(options: { campusOnly?: boolean } = {}): Check[] {
     ...(checks.every((check) => check.ok) ? [linksCheck()] : []),
     netemCheck(),
     pythonWebsocketCheck(),
+    commandCheck('bwrap', 'bubblewrap', 'runs the programs `socklab check` is given, each in a sandbox', false),
     commandCheck('tcpdump', 'tcpdump', 'captures for Wireshark', false),
     commandCheck('tshark', 'tshark', 'counts packets in captures', false),
     commandCheck('openssl', 'openssl', 'interop checks of keys and certificates', false),
