@@ -1,9 +1,13 @@
+/// <reference lib="dom" />
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import puppeteer from 'puppeteer-core';
 import { WebSocket } from 'ws';
+import dgram from 'node:dgram';
+import { bindDatagram, closeSocket } from '../lib/listen.js';
 import { pmuMessage } from '../lib/pmu/command.js';
 import { projectRoot } from '../lib/paths.js';
 import { silentUdpPort, tcpExchange, waitFor, withoutSocklabVariables } from './helpers.js';
@@ -12,6 +16,58 @@ const PM2 = path.join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2');
 
 function run(script: string, args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, [script, ...args], { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 });
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(projectRoot, 'test-results');
+
+/** The port in an app's ready line in its pm2 log. */
+async function readyPort(home: string, app: string, part: string): Promise<number> {
+  const log = path.join(home, 'logs', `${app}-out.log`);
+  return waitFor(`${app}'s ready line`, () => {
+    const line = (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').find((entry) => entry.includes('"message":"ready"'));
+    const endpoint = line ? (JSON.parse(line.slice(line.indexOf('{'))) as { endpoints: string[] }).endpoints.find((entry) => entry.startsWith(part)) : undefined;
+    return endpoint ? Number(/:(\d+)[\s/]/.exec(`${endpoint} `)![1]) : undefined;
+  });
+}
+
+/**
+ * The dashboard as a student sees it after npm start, in Chromium at a laptop's and a phone's size:
+ * no horizontal scrolling, a badge per app, the counters in words, the runtime's internals folded
+ * away; and the TLS PMU's panel after two `socklab tls` runs (TLS 1.3 and 1.2): two sessions.
+ */
+async function lookAtTheDashboard(dashboard: string, home: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const tlsPort = await readyPort(home, 'tls-pmu', 'tls-pmu');
+  for (const version of ['1.3', '1.2']) {
+    const tls = spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'cli', 'main.js'), 'tls', 'CMD_short:0', '--port', String(tlsPort), '--ca', path.join(home, 'ca', 'cacert.pem'), '--tls-version', version], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(tls.status, tls.stderr).toBe(0);
+  }
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  onTestFinished(() => browser.close());
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+    const page = await browser.newPage();
+    await page.setViewport({ width, height });
+    await page.goto(dashboard);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#tls .sessions tbody tr').length >= 2, { timeout: 20_000 });
+    const overflow = await page.evaluate(() => [
+      ['page', document.documentElement.scrollWidth, window.innerWidth],
+      ...[...document.querySelectorAll('section')].map((section) => [section.id, section.scrollWidth, section.clientWidth]),
+    ]);
+    for (const [what, scroll, room] of overflow) expect(Number(scroll), `${what} at ${width} px`).toBeLessThanOrEqual(Number(room));
+    expect(await page.$$eval('.app .badge', (badges) => badges.map((badge) => badge.textContent))).toEqual(['online', 'online', 'online', 'online', 'online']);
+    const card = (app: string) => page.$eval(`.app[data-app="${app}"] .counters`, (node) => node.textContent ?? '');
+    expect(await card('lab')).toMatch(/PMU over TCP: \d+ sessions?, [\d.]+ (bytes?|KiB|MiB) sent/);
+    expect(await card('lab')).toMatch(/TV channel: \d+ lines?, \d+ repl(y|ies)/);
+    expect(await card('mcast-recorder')).toMatch(/Recorder: \d+ stored, 0 lost, [\d.]+\/s/);
+    expect(await card('tls-pmu')).toMatch(/TLS PMU: 2 sessions \(TLS 1\.3: 1, TLS 1\.2: 1\), 0 failed handshakes/);
+    // The runtime's internals are there, folded away until asked for.
+    expect(await page.$$eval('.app details.runtime', (all) => all.every((details) => !(details as HTMLDetailsElement).open && !(details.querySelector('dl') as HTMLElement).checkVisibility()))).toBe(true);
+    expect(await page.$$eval('#tls .sessions tbody tr', (rows) => rows.map((row) => row.children[4]!.textContent))).toEqual(['CMD_short:0', 'CMD_short:0']);
+    await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${width}.png`), fullPage: true });
+    await page.close();
+  }
 }
 
 describe('pm2 ecosystem (npm start / npm stop)', () => {
@@ -31,12 +87,17 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
   it('starts the apps under a private PM2_HOME, serves, and removes them again', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'socklab-pm2-'));
     const overlay = path.join(home, 'ports.json');
+    // The recorder records the lab's TV channel, as after npm start: one port for both.
+    const probe = dgram.createSocket('udp4');
+    await bindDatagram(probe, { address: '127.0.0.1', port: 0 });
+    const tvPort = probe.address().port;
+    await closeSocket(probe);
     writeFileSync(
       overlay,
       JSON.stringify({
-        lab: { pmuTcp: { port: 0 }, pmuUdp: { port: 0 }, tv: { port: 0 }, pmuWs: { port: 0 } },
+        lab: { pmuTcp: { port: 0 }, pmuUdp: { port: 0 }, tv: { port: tvPort, intervalMs: 200 }, pmuWs: { port: 0 } },
         prober: { db: path.join(home, 'prober.db'), port: await silentUdpPort(), timeoutMs: 50, maxRounds: 2 },
-        recorder: { db: path.join(home, 'recorder.db'), port: 0 },
+        recorder: { db: path.join(home, 'recorder.db'), port: tvPort },
         tlsPmu: { port: 0, key: path.join(home, 'server_key.pem'), cert: path.join(home, 'server.cert.pem'), localCa: path.join(home, 'ca') },
         dashboard: { port: 0 },
       }),
@@ -96,6 +157,7 @@ describe('pm2 ecosystem (npm start / npm stop)', () => {
     expect(services.apps.map((app) => [app.name, app.status])).toEqual(list.map((app) => [app.name, 'online']));
     expect(Number(services.apps.find((app) => app.name === 'lab')!.metrics['pmu-tcp sessions'])).toBeGreaterThanOrEqual(1);
     expect(services.apps.find((app) => app.name === 'lab')!.log.length).toBeGreaterThan(0);
+    if (existsSync(CHROMIUM)) await lookAtTheDashboard(dashboard, home, env);
     // pm2's events reach an open page at once: a restart of the prober is pushed on the feed.
     // As the page opens it: from its own origin (the feed refuses any other, and none).
     const feed = new WebSocket(`${dashboard.replace('http', 'ws')}feed`, { origin: new URL(dashboard).origin });

@@ -119,7 +119,7 @@ function clientVerdict(context: Context, run: ProgramRun, content: Judgement, ti
 /** Sessions the PMU emulator logged: what it received, how many messages it sent. */
 function sessionsOf(records: Array<Record<string, unknown>>): Array<{ command: string | null; messages: number; outcome: string }> {
   return records
-    .filter((record) => record.message === 'session')
+    .filter((record) => record.message === 'session' || record.message === 'connection without a command')
     .map((record) => ({ command: (record.command as string | null) ?? null, messages: Number(record.messages ?? 0), outcome: String(record.outcome) }));
 }
 

@@ -13,7 +13,8 @@ export interface TraceOptions {
 const TRACER = `
 const tls = require('node:tls');
 const [host, port, servername, minVersion, maxVersion, ciphers] = process.argv.slice(1);
-const socket = tls.connect({ host, port: Number(port), servername: servername || undefined, minVersion, maxVersion, ciphers, rejectUnauthorized: false, enableTrace: true }, () => socket.destroy());
+const socket = tls.connect({ host, port: Number(port), servername: servername || undefined, minVersion, maxVersion, ciphers, rejectUnauthorized: false, enableTrace: true }, () => socket.end());
+socket.on('close', () => process.exit(0));
 socket.on('error', () => process.exit(1));
 socket.setTimeout(10000, () => process.exit(1));
 `;
@@ -22,7 +23,8 @@ socket.setTimeout(10000, () => process.exit(1));
  * The signature algorithm of the server's handshake signature (Q28): TLS 1.3's CertificateVerify
  * (encrypted on the wire) or TLS 1.2's ServerKeyExchange. Node.js does not expose it, so a second
  * handshake with the same settings is made in a child process with OpenSSL's trace on, which shows
- * the messages as the client decrypts them. Null when it cannot be read.
+ * the messages as the client decrypts them. It ends with close_notify, as a client that changed its
+ * mind would (a reset would count as a failed handshake at the server). Null when it cannot be read.
  */
 export function signatureAlgorithm(options: TraceOptions): Promise<string | null> {
   return new Promise((resolve) => {

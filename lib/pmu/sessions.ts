@@ -5,9 +5,11 @@ import type { PmuResponse, PmuSent } from './responder.js';
  * One PMU session's bookkeeping, whatever carries it (TCP, TLS or WebSocket): the command, how it
  * ended, what was sent; one log line when the transport closes.
  */
+const NO_COMMAND = 'closed by peer before a command';
+
 export class PmuSession {
   command: string | null = null;
-  private outcome = 'closed by peer before a command';
+  private outcome = NO_COMMAND;
   private response: PmuResponse | undefined;
   private readonly startedAt = performance.now();
 
@@ -45,8 +47,11 @@ export class PmuSession {
   ended(fields: Record<string, unknown> = {}): void {
     this.response?.cancel();
     const log = (sent: PmuSent): void => {
-      this.sessions.remove(this, sent);
-      this.sessions.logger.info('session', {
+      // A connection that closes without a word (a port check, socklab tls's trace handshake) is
+      // no session: it is logged as what it is and left out of the session count.
+      const silent = this.command === null && this.outcome === NO_COMMAND;
+      this.sessions.remove(this, sent, silent);
+      this.sessions.logger.info(silent ? 'connection without a command' : 'session', {
         peer: this.peer,
         command: this.command,
         outcome: this.outcome,
@@ -69,12 +74,15 @@ export interface SessionCounters {
   active: number;
   /** Bytes sent in the sessions that have ended. */
   bytesSent: number;
+  /** Connections closed by their peer without a command (not counted as sessions). */
+  silent: number;
 }
 
 export class PmuSessions {
   private readonly open = new Set<PmuSession>();
   private onEmpty: (() => void) | undefined;
   private started = 0;
+  private silent = 0;
   private bytesSent = 0;
 
   constructor(readonly logger: Logger) {}
@@ -84,7 +92,7 @@ export class PmuSessions {
   }
 
   get counters(): SessionCounters {
-    return { sessions: this.started, active: this.open.size, bytesSent: this.bytesSent };
+    return { sessions: this.started, active: this.open.size, bytesSent: this.bytesSent, silent: this.silent };
   }
 
   start(peer: string, cut: () => void, fields: Record<string, unknown> = {}): PmuSession {
@@ -95,8 +103,12 @@ export class PmuSessions {
   }
 
   /** @internal for PmuSession */
-  remove(session: PmuSession, sent: PmuSent): void {
+  remove(session: PmuSession, sent: PmuSent, silent: boolean): void {
     this.open.delete(session);
+    if (silent) {
+      this.started -= 1;
+      this.silent += 1;
+    }
     this.bytesSent += sent.bytes;
     if (this.open.size === 0) this.onEmpty?.();
   }

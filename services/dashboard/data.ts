@@ -26,12 +26,43 @@ export interface HeatCell {
   answered: number;
 }
 
+/** One hour of the last day, as the prober's hourly buckets have it (only hours with probes). */
+export interface ProberHour {
+  /** The hour's start, epoch seconds. */
+  at: number;
+  IPv4: { probed: number; answered: number };
+  IPv6: { probed: number; answered: number };
+}
+
 export interface ProberPanel {
   days: string[];
   cells: HeatCell[];
+  /** The last 24 hours, hour by hour, for the chart. */
+  lastDay: ProberHour[];
   switches: SwitchRecord[];
   latest: Array<{ at: string; family: string; acknowledged: number; rounds: number; error: string | null }>;
   report: ProberReport;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function localDay(time: Date): string {
+  return `${time.getFullYear()}-${String(time.getMonth() + 1).padStart(2, '0')}-${String(time.getDate()).padStart(2, '0')}`;
+}
+
+/** The hourly buckets of the 24 hours up to `now` (local hours, as the store keeps them). */
+function lastDay(cells: readonly HeatCell[], now: Date): ProberHour[] {
+  const hours = new Map<number, ProberHour>();
+  const since = now.getTime() - DAY_MS;
+  for (const cell of cells) {
+    const [year, month, day] = cell.day.split('-').map(Number) as [number, number, number];
+    const at = new Date(year, month - 1, day, cell.hour).getTime();
+    if (at + 3600_000 <= since || at > now.getTime()) continue;
+    const hour = hours.get(at) ?? { at: at / 1000, IPv4: { probed: 0, answered: 0 }, IPv6: { probed: 0, answered: 0 } };
+    hour[cell.family] = { probed: cell.probed, answered: cell.answered };
+    hours.set(at, hour);
+  }
+  return [...hours.values()].sort((a, b) => a.at - b.at);
 }
 
 /** The prober's hour × day map for the last `days` days (local dates), from its hourly buckets. */
@@ -47,6 +78,7 @@ export function proberPanel(file: string, days: number, now = new Date()): Panel
       return {
         days: dayList,
         cells: db.prepare('SELECT day, hour, family, probed, answered FROM hours WHERE day >= ? ORDER BY day, hour, family').all(dayList[0]) as HeatCell[],
+        lastDay: lastDay(db.prepare('SELECT day, hour, family, probed, answered FROM hours WHERE day >= ? ORDER BY day, hour').all(localDay(new Date(now.getTime() - DAY_MS))) as HeatCell[], now),
         switches: report.switches.slice(-20),
         latest: db.prepare('SELECT at, family, acknowledged, rounds, error FROM probes ORDER BY id DESC LIMIT 20').all() as ProberPanel['latest'],
         report,
@@ -60,13 +92,21 @@ export function proberPanel(file: string, days: number, now = new Date()): Panel
 export interface RecorderPanel {
   senders: SenderStats[];
   latest: StoredDatagram[];
+  /** Datagrams per minute by sender over the last three hours (only minutes that have some). */
+  perMinute: { minutes: number[]; senders: Record<string, number[]> };
 }
 
-export function recorderPanel(file: string): Panel<RecorderPanel> {
+const RECORDER_WINDOW_MS = 3 * 60 * 60 * 1000;
+
+export function recorderPanel(file: string, now = new Date()): Panel<RecorderPanel> {
   return panel(() => {
     const reader = new RecorderReader(file);
     try {
-      return { senders: reader.stats(), latest: [...reader.latest(100)] };
+      const counts = reader.perMinute(new Date(now.getTime() - RECORDER_WINDOW_MS).toISOString());
+      const minutes = [...new Set(counts.map((row) => row.minute))].sort();
+      const senders: Record<string, number[]> = {};
+      for (const row of counts) (senders[row.senderId] ??= minutes.map(() => 0))[minutes.indexOf(row.minute)] = row.count;
+      return { senders: reader.stats(), latest: [...reader.latest(100)], perMinute: { minutes: minutes.map((minute) => Date.parse(`${minute}:00Z`) / 1000), senders } };
     } finally {
       reader.close();
     }

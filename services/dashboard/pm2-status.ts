@@ -1,6 +1,11 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type DescribedCounters, describeCounters } from './counters.js';
+
+const HISTORY_MS = 60 * 60 * 1000;
+const SAMPLE_EVERY_MS = 30 * 1000;
+const NO_COUNTERS: DescribedCounters = { groups: [], runtime: [] };
 
 export interface AppStatus {
   name: string;
@@ -11,6 +16,10 @@ export interface AppStatus {
   memory: number | null;
   /** The app's own counters, as it publishes them to pm2 (lib/pm2-metrics.ts). */
   metrics: Record<string, string>;
+  /** The same, grouped and named for people, the runtime's internals apart. */
+  counters: DescribedCounters;
+  /** Its memory over the last hour, oldest first, a sample per read at most every 30 s (a sparkline). */
+  memoryHistory: number[];
   /** The last lines of its pm2 log (standard output). */
   log: string[];
 }
@@ -90,7 +99,7 @@ export class Pm2Status {
 
   async read(): Promise<{ apps: AppStatus[]; note: string }> {
     const home = process.env.PM2_HOME ?? path.join(os.homedir(), '.pm2');
-    const idle = (note: string) => ({ apps: this.apps.map((name) => ({ name, status: 'not under pm2', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {}, log: [] })), note });
+    const idle = (note: string) => ({ apps: this.apps.map((name) => ({ name, status: 'not under pm2', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {}, counters: NO_COUNTERS, memoryHistory: [], log: [] })), note });
     if (!existsSync(path.join(home, 'rpc.sock'))) return idle(`pm2 is not running (PM2_HOME ${home}): npm start`);
     try {
       const api = await this.connected();
@@ -99,8 +108,11 @@ export class Pm2Status {
       return {
         apps: this.apps.map((name) => {
           const found = list.find((process) => process.name === name);
-          if (!found) return { name, status: 'not started', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {}, log: [] };
+          if (!found) return { name, status: 'not started', uptimeMs: null, restarts: null, cpu: null, memory: null, metrics: {}, counters: NO_COUNTERS, memoryHistory: [], log: [] };
           const env = found.pm2_env ?? {};
+          const metrics = Object.fromEntries(
+            Object.entries(env.axm_monitor ?? {}).map(([metric, { value, unit }]) => [metric, `${String(value)}${unit ? ` ${unit}` : ''}`]),
+          );
           return {
             name,
             status: env.status ?? 'unknown',
@@ -108,9 +120,9 @@ export class Pm2Status {
             restarts: env.restart_time ?? null,
             cpu: found.monit?.cpu ?? null,
             memory: found.monit?.memory ?? null,
-            metrics: Object.fromEntries(
-              Object.entries(env.axm_monitor ?? {}).map(([metric, { value, unit }]) => [metric, `${String(value)}${unit ? ` ${unit}` : ''}`]),
-            ),
+            metrics,
+            counters: describeCounters(name, metrics),
+            memoryHistory: this.remember(name, now, found.monit?.memory ?? null),
             log: env.pm_out_log_path ? tail(env.pm_out_log_path, 5) : [],
           };
         }),
@@ -120,6 +132,16 @@ export class Pm2Status {
       this.api = undefined;
       return idle(`pm2 did not answer: ${(error as Error).message}`);
     }
+  }
+
+  private readonly history = new Map<string, Array<{ at: number; memory: number }>>();
+
+  /** Keeps a memory sample (at most one per 30 s, the last hour) and returns the hour's values. */
+  private remember(app: string, now: number, memory: number | null): number[] {
+    const samples = (this.history.get(app) ?? []).filter((sample) => now - sample.at <= HISTORY_MS);
+    if (memory !== null && (samples.length === 0 || now - samples.at(-1)!.at >= SAMPLE_EVERY_MS)) samples.push({ at: now, memory });
+    this.history.set(app, samples);
+    return samples.map((sample) => sample.memory);
   }
 
   private async connected(): Promise<Pm2Api> {

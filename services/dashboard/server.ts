@@ -42,7 +42,9 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 };
 
-const ASSETS: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/app.css': 'app.css' };
+/** The page's own files, and uPlot (MIT) from node_modules: nothing from a CDN. */
+const UPLOT = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+const ASSETS: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/app.css': 'app.css', '/uplot.js': path.join(UPLOT, 'uPlot.iife.min.js'), '/uplot.css': path.join(UPLOT, 'uPlot.min.css') };
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
 /**
@@ -134,7 +136,7 @@ export class DashboardServer {
     const url = requestUrl(request);
     try {
       const asset = ASSETS[url.pathname];
-      if (asset) return send(200, TYPES[path.extname(asset)]!, readFileSync(path.join(this.assets, asset)));
+      if (asset) return send(200, TYPES[path.extname(asset)]!, readFileSync(path.resolve(this.assets, asset)));
       switch (url.pathname) {
         case '/api/services':
           return json(200, await this.options.services());

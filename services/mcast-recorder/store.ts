@@ -111,6 +111,13 @@ export class RecorderReader {
       .all() as SenderStats[];
   }
 
+  /** Datagrams per UTC minute ("YYYY-MM-DDTHH:MM") and sender since `since` (ISO-8601), by the received_at index. */
+  perMinute(since: string): Array<{ minute: string; senderId: string; count: number }> {
+    return this.db
+      .prepare('SELECT substr(received_at, 1, 16) AS minute, sender_id AS senderId, count(*) AS count FROM datagrams WHERE received_at >= ? GROUP BY 1, 2 ORDER BY 1, 2')
+      .all(since) as Array<{ minute: string; senderId: string; count: number }>;
+  }
+
   /** Datagrams matching the filter, oldest first, one at a time (exports can be large). */
   *query(filter: QueryFilter = {}): Generator<StoredDatagram> {
     const where: string[] = [];

@@ -84,9 +84,12 @@ export class TlsPmuServer {
     this.tcp.on('connection', (socket) => this.accept(socket));
     this.tls.on('secureConnection', (socket) => {
       const version = socket.getProtocol() ?? 'unknown';
-      this.versions.set(version, (this.versions.get(version) ?? 0) + 1);
       const raw = this.rawByPeer.get(peerOf(socket));
-      this.handler.handle(socket, () => raw && this.admission.settle(raw));
+      this.handler.handle(socket, () => {
+        // Counted once the client speaks: a handshake that closes without a command is no session.
+        this.versions.set(version, (this.versions.get(version) ?? 0) + 1);
+        if (raw) this.admission.settle(raw);
+      });
     });
     // Junk, old protocol versions, aborted or slow handshakes: logged, never fatal.
     this.tls.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {

@@ -11,6 +11,7 @@ import { makeKey } from '../../lib/certs/key.js';
 import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
 import { TlsPmuServer } from '../../services/tls-pmu/server.js';
 import { pmuMessage } from '../../lib/pmu/command.js';
+import { tlsSessions } from '../../services/dashboard/data.js';
 import { closeAfter, memoryLogger, pmuTestOptions, runCli, spawnService, waitFor } from '../helpers.js';
 
 const hasCaptureTools = process.getuid?.() === 0 && ['tcpdump', 'tshark'].every((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0);
@@ -61,6 +62,20 @@ describe('socklab tls and socklab service tls-pmu', () => {
     expect(insecure.stderr).toContain('warning: --insecure');
     const wrongName = await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--servername', 'example.org']);
     expect(wrongName.code).toBe(1);
+  });
+
+  it('counts one session per run, each with its command, and no failed handshake: its trace handshake ends with close_notify', async () => {
+    ensureLocalServerCertificate(files);
+    const { logger, lines } = memoryLogger('tls-pmu');
+    const tls = closeAfter(new TlsPmuServer({ ...pmuTestOptions(floodText(1000, 1)), host: '127.0.0.1', port: 0, key: readFileSync(files.keyFile), cert: readFileSync(files.certFile), maxConnections: 10, handshakeTimeoutMs: 2000 }, logger));
+    const port = String((await tls.listen()).port);
+    const ca = path.join(files.caDir, CA_CERT);
+    for (const version of ['1.3', '1.2']) expect((await runCli(['tls', 'CMD_short:0', '--port', port, '--ca', ca, '--tls-version', version])).code).toBe(0);
+    await waitFor('both trace handshakes to be logged', () => lines().filter((line) => line.message === 'connection without a command').length === 2);
+    const sessions = tlsSessions(lines().map((line) => JSON.stringify(line)));
+    expect(sessions.last.map((session) => [session.tlsVersion, session.command])).toEqual([['TLSv1.2', 'CMD_short:0'], ['TLSv1.3', 'CMD_short:0']]);
+    expect(lines().filter((line) => line.message === 'handshake failed')).toEqual([]);
+    expect(tls.counters).toMatchObject({ sessions: 2, silent: 2, handshakeFailures: 0 });
   });
 
   it('tls-pmu warns of a weak key, a certificate about to expire and a key file others can read, and serves all the same', async () => {

@@ -129,7 +129,7 @@ describe.runIf(existsSync(CHROMIUM))('dashboard in a real browser', () => {
     const url = await startDashboard({ token: 'sesame' });
     const page = await open(`${url}/?token=sesame`);
 
-    const apps = await page.$$eval('#services tbody tr td:first-child', (cells) => cells.map((cell) => cell.textContent));
+    const apps = await page.$$eval('#services .app .name', (cells) => cells.map((cell) => cell.textContent));
     expect(apps).toEqual(Object.keys(SERVICES));
 
     const cells = await page.$$eval('svg.heatmap rect', (rects) =>
@@ -139,6 +139,10 @@ describe.runIf(existsSync(CHROMIUM))('dashboard in a real browser', () => {
       [...seeded].sort((a, b) => `${a.family}${a.day}${a.hour}`.localeCompare(`${b.family}${b.day}${b.hour}`)),
     );
     expect(await page.$$eval('svg.heatmap rect', (rects) => rects.length)).toBe(2 * 14 * 24);
+    // The chart of the last 24 hours has a point per hourly bucket the store has in that window.
+    const lastDay = new Set(seeded.filter((cell) => Date.now() - new Date(`${cell.day}T${String(cell.hour).padStart(2, '0')}:00:00`).getTime() < 25 * 3600_000 && new Date(`${cell.day}T${String(cell.hour).padStart(2, '0')}:00:00`).getTime() <= Date.now()).map((cell) => `${cell.day} ${cell.hour}`));
+    expect(await page.$eval('#prober .chart', (node) => Number((node as HTMLElement).dataset.points))).toBe(lastDay.size);
+    expect(await page.$$eval('#prober .chart canvas', (canvases) => canvases.length)).toBe(1);
 
     const sender = dgram.createSocket('udp4');
     await bindDatagram(sender, { address: '127.0.0.1', port: 0 });
@@ -164,11 +168,20 @@ describe.runIf(existsSync(CHROMIUM))('dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('shows a panel\'s error in place when its API answers 500, and the other panels still draw', async () => {
+    const url = await startDashboard({ services: async () => Promise.reject(new Error('pm2 exploded')) });
+    const page = await open(url);
+    expect(await page.$eval('#services .note', (node) => node.textContent)).toMatch(/^the dashboard answered 500: /);
+    expect(await page.$$eval('svg.heatmap', (maps) => maps.length)).toBe(2);
+    expect(await page.$eval('#tls .by', (node) => node.textContent)).toMatch(/^by version: /);
+    await page.close();
+  });
+
   it('degrades one panel, not the page, when a store is missing', async () => {
     const url = await startDashboard({ proberDb: path.join(folder, 'none.db') });
     const page = await open(url);
     expect(await page.$eval('#prober .note', (node) => node.textContent)).toMatch(/none\.db/);
-    expect(await page.$$eval('#services tbody tr', (rows) => rows.length)).toBe(Object.keys(SERVICES).length);
+    expect(await page.$$eval('#services .app', (cards) => cards.length)).toBe(Object.keys(SERVICES).length);
     await page.close();
   });
 });
