@@ -153,6 +153,10 @@ describe.runIf(existsSync(CHROMIUM))('dashboard in a real browser', () => {
     await page.waitForFunction((text) => [...document.querySelectorAll('#recorder .feed li')].some((line) => line.textContent?.includes(text)), { timeout: 10_000 }, hostile);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(await page.$$eval('#recorder .feed img, #recorder .feed script', (nodes) => nodes.length)).toBe(0);
+    // The recorder's chart, once redrawn, has a point per minute the store has datagrams in (as `recorder query --json` lists them).
+    const stored = JSON.parse((await runCli(['recorder', 'query', '--db', files.recorder, '--json'])).stdout) as Array<{ receivedAt: string }>;
+    const minutes = new Set(stored.map((row) => row.receivedAt.slice(0, 16))).size;
+    await page.waitForFunction((count) => Number((document.querySelector('#recorder .chart') as HTMLElement).dataset.points) === count, { timeout: 10_000 }, minutes);
 
     expect(await page.$eval('#tls .by', (node) => node.textContent)).toBe('by version: TLSv1.3 2, TLSv1.2 1; by cipher: TLS_AES_256_GCM_SHA384 2, ECDHE-RSA-AES256-GCM-SHA384 1');
     expect(await page.$$eval('#tls .sessions tbody tr', (rows) => rows.length)).toBe(3);
