@@ -67,6 +67,6 @@ describe('every CSV socklab writes', () => {
     expect(graded.code, graded.stderr).toBe(0);
     const [header, row] = pythonCsv(readFileSync(path.join(out, 'grades.csv'), 'utf8'));
     expect(row![header!.indexOf('submission')]).toBe(`'${name}`);
-    expect(row![header!.indexOf('verdict')]).toBe('fail');
+    expect(row![header!.indexOf('verdict')]).toBe('refused');
   });
 });
