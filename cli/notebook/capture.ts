@@ -63,9 +63,8 @@ export class Capture {
     if (!connection) return [];
     const packets = this.packets(connection);
     if ('segments' in connection.counted) {
-      const counted = experiment.measurements.find((measurement) => measurement.name === 'segments with payload from the server');
       const captured = packets.filter((fromServer) => fromServer).length;
-      return [{ question: counted?.question ?? '', name: 'packets with payload from the server in the capture', value: captured, unit: 'packets' }];
+      return [{ question: connection.question, name: 'packets with payload from the PMU in the capture', value: captured, unit: 'packets' }];
     }
     // The command is the client's third payload packet in TLS 1.2 (ClientHello, ClientKeyExchange…Finished)
     // and in TLS 1.3 (ClientHello, Finished): what comes before it is the handshake.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sendAndReadEcho } from '../../lib/clients/echo.js';
 import { runPdc, type TlsClientOptions } from '../../lib/clients/pdc.js';
 import { resetExchange, resetSeries, resolveTargets } from '../../lib/clients/reset.js';
+import { pythonSuitesOffered } from '../../lib/clients/hello-catcher.js';
 import { runWsPdc } from '../../lib/clients/ws-pdc.js';
 import { EchoServer } from '../../lib/echo-server.js';
 import { joinGroups, multicastSender } from '../../lib/multicast.js';
@@ -29,8 +30,17 @@ export interface Targets {
 export interface Connection {
   serverPort: number;
   clientPort: number;
+  /** The question socklab's count answers (the capture's count goes beside it). */
+  question: string;
   /** What socklab counted on it: segments with payload from the server, or the TLS handshake's each way. */
   counted: { segments: number | null } | { toServer: number | null; fromServer: number | null };
+}
+
+/** The connection a picture of the capture is drawn from, and the client's reads on it (time in epoch seconds, bytes). */
+export interface PictureFlow {
+  serverPort: number;
+  clientPort: number;
+  reads?: Array<{ epoch: number; bytes: number }>;
 }
 
 export interface Measurement {
@@ -52,6 +62,7 @@ export interface ExperimentResult {
   /** Where the emulator differs from the course's server, said beside the value. */
   notes: string[];
   connection?: Connection;
+  flow?: PictureFlow;
   ok: boolean;
   error?: string;
   durationMs: number;
@@ -64,7 +75,7 @@ interface Experiment {
   title: string;
   questions: string[];
   command: string;
-  run(targets: Targets): Promise<{ inputs: Record<string, unknown>; measurements: Measurement[]; notes?: string[]; connection?: Connection }>;
+  run(targets: Targets): Promise<{ inputs: Record<string, unknown>; measurements: Measurement[]; notes?: string[]; connection?: Connection; flow?: PictureFlow }>;
 }
 
 const measure = (question: string, name: string, value: Measurement['value'], unit = ''): Measurement => ({ question, name, value, unit });
@@ -121,23 +132,28 @@ export const EXPERIMENTS: Experiment[] = [
       id: `pdc-${command.slice(-1)}`,
       part: 2,
       title: `Part 2: ${command} over TCP`,
-      questions: command === 'CMD_short:0' ? ['Q10', 'Q11', 'Q13'] : ['Q10', 'Q12', 'Q13'],
+      questions: command === 'CMD_short:0' ? ['Q10', 'Q11', 'Q13', 'Q24'] : ['Q10', 'Q11'],
       command: `socklab pdc ${command} --json`,
       async run(targets) {
         const result = await runPdc({ ...targets.pmuTcp, command, timeoutMs: 30_000 });
-        const question = command === 'CMD_short:0' ? 'Q11' : 'Q12';
+        const d = `d = ${command.slice(-1)}`;
         return {
           inputs: { ...targets.pmuTcp, command, d: Number(command.slice(-1)) },
           measurements: [
-            measure('Q10', 'messages', result.messages.length, 'messages'),
-            measure(question, 'reads (data events)', result.reads, 'reads'),
-            measure(question, 'segments with payload from the server', result.segments, 'segments'),
-            measure(question, 'bytes', result.bytes, 'B'),
-            measure('Q13', 'every message whole, in order', result.messages.every((text, index) => text === `This is PMU data ${index + 1}`), ''),
-            measure(question, 'duration', result.durationMs, 'ms'),
+            measure('Q10', `messages, ${d}`, result.messages.length, 'messages'),
+            measure('Q11', `packets with payload from the PMU, ${d}`, result.segments, 'packets'),
+            measure('Q10', `bytes, ${d}`, result.bytes, 'B'),
+            measure('Q10', `duration, ${d}`, result.durationMs, 'ms'),
+            ...(command === 'CMD_short:0'
+              ? [
+                  measure('Q13', 'every message whole, in order', result.messages.every((text, index) => text === `This is PMU data ${index + 1}`), ''),
+                  measure('Q24', 'part 2, d = 0: reads by socklab\'s client (data events), to split into messages', result.reads, 'reads'),
+                ]
+              : []),
           ],
           notes: [RANDOM_N],
-          connection: { serverPort: targets.pmuTcp.port, clientPort: result.localPort ?? 0, counted: { segments: result.segments } },
+          connection: { serverPort: targets.pmuTcp.port, clientPort: result.localPort ?? 0, question: 'Q11', counted: { segments: result.segments } },
+          flow: { serverPort: targets.pmuTcp.port, clientPort: result.localPort ?? 0 },
         };
       },
     }),
@@ -152,19 +168,22 @@ export const EXPERIMENTS: Experiment[] = [
       const whole = await runPdc({ ...targets.pmuTcp, command: 'CMD_floodme', timeoutMs: 30_000 });
       const file = path.join(targets.out, 'flood.txt');
       writeFileSync(file, whole.messages[0] ?? '');
-      const small = await runPdc({ ...targets.pmuTcp, command: 'CMD_floodme', timeoutMs: 30_000, recvSize: 1024 });
+      const reads: Array<{ epoch: number; bytes: number }> = [];
+      const small = await runPdc({ ...targets.pmuTcp, command: 'CMD_floodme', timeoutMs: 30_000, recvSize: 1024, onRead: (bytes) => reads.push({ epoch: (performance.timeOrigin + performance.now()) / 1000, bytes }) });
       return {
         inputs: { ...targets.pmuTcp, command: 'CMD_floodme', recvSize: [null, 1024] },
         measurements: [
           measure('Q14', 'bytes', whole.bytes, 'B'),
-          measure('Q14', 'segments with payload from the server', whole.segments, 'segments'),
-          measure('Q15', 'reads (data events)', whole.reads, 'reads'),
+          measure('Q14', 'packets with payload from the PMU', whole.segments, 'packets'),
+          measure('Q15', 'the flood, saved', path.basename(file), ''),
           measure('Q16', 'recv(1024) calls', small.reads, 'calls'),
-          measure('Q16', 'segments with payload, with recv(1024)', small.segments, 'segments'),
-          measure('Q14', 'the flood, saved', path.basename(file), ''),
+          measure('Q16', 'packets with payload from the PMU, with recv(1024)', small.segments, 'packets'),
+          measure('Q16', 'reads by socklab\'s client as data arrives (no size)', whole.reads, 'reads'),
+          measure('Q25', 'part 2: recv(1024) calls for the flood', small.reads, 'calls'),
         ],
         notes: ['the emulator generates its own flood text (about 1 MiB): its bytes are not the course server\'s'],
-        connection: { serverPort: targets.pmuTcp.port, clientPort: whole.localPort ?? 0, counted: { segments: whole.segments } },
+        connection: { serverPort: targets.pmuTcp.port, clientPort: whole.localPort ?? 0, question: 'Q14', counted: { segments: whole.segments } },
+        flow: { serverPort: targets.pmuTcp.port, clientPort: small.localPort ?? 0, reads },
       };
     },
   },
@@ -243,20 +262,32 @@ export const EXPERIMENTS: Experiment[] = [
       id: `ws-${command === 'CMD_floodme' ? 'flood' : '0'}`,
       part: 5,
       title: `Part 5: ${command} over WebSocket`,
-      questions: ['Q23', 'Q24', 'Q25'],
+      questions: command === 'CMD_floodme' ? ['Q25'] : ['Q23', 'Q24'],
       command: `socklab ws ${command} --json`,
       async run(targets) {
         const result = await runWsPdc({ url: targets.pmuWsUrl, command, timeoutMs: 30_000 });
+        const port = Number(new URL(targets.pmuWsUrl).port || 80);
+        const flow = { serverPort: port, clientPort: result.localPort ?? 0 };
+        if (command === 'CMD_floodme') {
+          return {
+            inputs: { url: targets.pmuWsUrl, command },
+            measurements: [
+              measure('Q25', 'packets with payload from the server, the flood (HTTP 101 and close frame included)', result.segments, 'packets'),
+              measure('Q25', 'message events (on_message) for the flood', result.events, 'events'),
+              measure('Q25', 'bytes of the flood', result.bytes, 'B'),
+            ],
+            flow,
+          };
+        }
         return {
           inputs: { url: targets.pmuWsUrl, command },
           measurements: [
+            measure('Q23', 'packets with payload from the server, CMD_short:0 (HTTP 101 and close frame included)', result.segments, 'packets'),
             measure('Q24', 'message events (on_message)', result.events, 'events'),
             measure('Q24', 'messages', result.messages.length, 'messages'),
-            measure('Q23', 'segments with payload from the server (HTTP 101 and close frame included)', result.segments, 'segments'),
-            measure('Q25', 'bytes', result.bytes, 'B'),
-            measure('Q25', 'close code', result.close.code, ''),
           ],
-          notes: command === 'CMD_floodme' ? [] : [RANDOM_N],
+          notes: [RANDOM_N],
+          flow,
         };
       },
     }),
@@ -271,12 +302,15 @@ export const EXPERIMENTS: Experiment[] = [
       async run(targets) {
         const result = await runPdc({ host: targets.tls.host, port: targets.tls.port, command: 'CMD_short:0', timeoutMs: 30_000, tls: tlsOptions(targets, version) });
         const session = result.tls!;
+        // What a student sees in Wireshark is their own client's ClientHello: Python's, as the grader builds it.
+        const python = version === 'TLSv1.3' ? await pythonSuitesOffered() : null;
         return {
           inputs: { host: targets.tls.host, port: targets.tls.port, servername: targets.tls.servername, version, securityLevel: 2 },
           measurements: [
             measure('Q26', 'handshake segments with payload to the server', session.handshakeSegments.toServer, 'segments'),
             measure('Q26', 'handshake segments with payload from the server', session.handshakeSegments.fromServer, 'segments'),
-            measure('Q27', 'cipher suites offered', session.suitesOffered, 'suites'),
+            ...(python ? [measure('Q27', `cipher suites offered by Python's client, SSLContext(PROTOCOL_SSLv23) as the grader (${python.interpreter})`, python.suites, 'suites')] : []),
+            measure('Q27', `cipher suites offered by socklab's client (${version} only)`, session.suitesOffered, 'suites'),
             measure('Q27', 'cipher suite agreed', session.cipherStandardName, ''),
             measure('Q28', 'key exchange', session.keyExchange, ''),
             measure('Q28', 'server signature algorithm', session.signatureAlgorithm, ''),
@@ -285,8 +319,13 @@ export const EXPERIMENTS: Experiment[] = [
             measure('Q29', 'record integrity', session.recordIntegrity, ''),
             measure('Q26', 'messages', result.messages.length, 'messages'),
           ],
-          notes: ['the TLS PMU is socklab\'s, with the key and certificate it was given (locally, the local CA\'s)'],
-          connection: { serverPort: targets.tls.port, clientPort: result.localPort ?? 0, counted: session.handshakeSegments },
+          notes: [
+            'the TLS PMU is socklab\'s, with the key and certificate it was given (locally, the local CA\'s)',
+            ...(version === 'TLSv1.3' && !python ? ['no python3 here: the suites your own Python client offers could not be counted'] : []),
+            'suites offered leave out TLS_EMPTY_RENEGOTIATION_INFO_SCSV, a signal Wireshark lists among them',
+          ],
+          connection: { serverPort: targets.tls.port, clientPort: result.localPort ?? 0, question: 'Q26', counted: session.handshakeSegments },
+          flow: { serverPort: targets.tls.port, clientPort: result.localPort ?? 0 },
         };
       },
     }),
@@ -301,8 +340,8 @@ export async function runExperiments(targets: Targets, parts: ReadonlySet<number
       const base = { id: experiment.id, title: experiment.title, questions: experiment.questions, command: experiment.command };
       let result: ExperimentResult;
       try {
-        const { inputs, measurements, notes = [], connection } = await experiment.run(targets);
-        result = { ...base, inputs, measurements, notes, ...(connection ? { connection } : {}), ok: true, durationMs: Math.round(performance.now() - started) };
+        const { inputs, measurements, notes = [], connection, flow } = await experiment.run(targets);
+        result = { ...base, inputs, measurements, notes, ...(connection ? { connection } : {}), ...(flow ? { flow } : {}), ok: true, durationMs: Math.round(performance.now() - started) };
       } catch (error) {
         result = { ...base, inputs: {}, measurements: [], notes: [], ok: false, error: (error as Error).message, durationMs: Math.round(performance.now() - started) };
       }

@@ -15,6 +15,7 @@ import type { Service } from '../../services/service.js';
 import { splitSettingFlags } from '../context.js';
 import { Capture } from './capture.js';
 import { connectRtt, type ExperimentResult, runExperiments, type Targets } from './experiments.js';
+import { drawPictures, type Picture } from './pictures.js';
 import { type Environment, notebookHtml, notebookMarkdown, sha256sums } from './render.js';
 
 export interface NotebookFlags {
@@ -75,7 +76,8 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
   try {
     const evidence: string[] = [];
     if (flags.pcap) {
-      const started = await Capture.start(path.join(out, 'notebook.pcap'), [targets.pmuTcp.port, targets.tls.port], insideCampus() ? 'any' : 'lo');
+      const wsPort = Number(new URL(targets.pmuWsUrl).port || 80);
+      const started = await Capture.start(path.join(out, 'notebook.pcap'), [targets.pmuTcp.port, wsPort, targets.tls.port], insideCampus() ? 'any' : 'lo');
       capture = started.capture;
       if (capture) {
         evidence.push('notebook.pcap', 'tls-keys.log');
@@ -87,9 +89,15 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
     const experiments = await runExperiments(targets, flags.parts, (result: ExperimentResult) => {
       if (progress) process.stderr.write(`${result.ok ? 'measured' : 'FAILED  '} ${result.title}${result.ok ? '' : `: ${result.error}`} (${result.durationMs} ms)\n`);
     });
+    let pictures: Picture[] = [];
     if (capture) {
       await capture.stop();
       for (const experiment of experiments) experiment.measurements.push(...capture.compare(experiment));
+      try {
+        pictures = drawPictures({ file: capture.file, keylog: path.join(out, 'tls-keys.log'), flows: Object.fromEntries(experiments.map((experiment) => [experiment.id, experiment.flow])) });
+      } catch (error) {
+        process.stderr.write(`socklab: no pictures of the capture: ${(error as Error).message}\n`);
+      }
       capture = null;
     }
     const environment: Environment = {
@@ -107,8 +115,9 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
       startedAt,
       endedAt: new Date().toISOString(),
     };
-    const notebook = { environment, experiments, prober: flags.parts.has(3) ? proberHistory(loaded.config) : null };
-    writeFileSync(path.join(out, 'notebook.json'), `${JSON.stringify(notebook, null, 2)}\n`);
+    const notebook = { environment, experiments, prober: flags.parts.has(3) ? proberHistory(loaded.config) : null, pictures };
+    // The pictures' points go to the JSON; their SVG only to the page.
+    writeFileSync(path.join(out, 'notebook.json'), `${JSON.stringify({ ...notebook, pictures: pictures.map(({ svg: _svg, ...rest }) => rest) }, null, 2)}\n`);
     writeFileSync(path.join(out, 'notebook.md'), notebookMarkdown(notebook));
     writeFileSync(path.join(out, 'notebook.html'), notebookHtml(notebook));
     const files = ['notebook.json', 'notebook.md', 'notebook.html', ...(existsSync(path.join(out, 'flood.txt')) ? ['flood.txt'] : []), ...evidence];

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { escapeHtml } from '../../lib/html.js';
-import { type ProberReport, reportSvg, reportText } from '../../services/reset-prober/report.js';
+import { type ProberReport, reportSvg } from '../../services/reset-prober/report.js';
 import type { ExperimentResult } from './experiments.js';
+import type { Picture } from './pictures.js';
+import { QUESTIONS, withUnit } from './questions.js';
 
 export interface Environment {
   os: string;
@@ -28,6 +30,8 @@ export interface Notebook {
   experiments: ExperimentResult[];
   /** The reset-prober's store by hour of day (Q17), when it has probes. */
   prober: ProberReport | null;
+  /** What the capture shows, drawn (with --pcap). */
+  pictures: Picture[];
 }
 
 // Nagle's coalescing of the d = 0 messages needs a round trip to wait on (handout Q11, Q12): without
@@ -38,7 +42,16 @@ const SEGMENTS_NOTE = (environment: Environment) =>
     : `segment counts measured on plain loopback (MTU ${environment.link.mtu}): far fewer segments than on the course's path (MTU 1500); run inside socklab campus for those`) +
   (environment.netem === null ? `; no added path delay (no netem on ${environment.link.name}): Nagle's coalescing has no round trip to wait on, so counts such as Q11's d = 0 were measured without it` : '');
 
-const shown = (value: unknown, unit: string) => (value === null || value === undefined ? '—' : `${String(value)}${unit ? ` ${unit}` : ''}`);
+const heading = (question: string) => `${question}: ${QUESTIONS[question] ?? ''}`.replace(/: $/, '');
+
+/** Q17's hours of day that have probes (the others are counted, not listed). */
+function proberHours(report: ProberReport): { rows: string[][]; empty: number } {
+  const probed = report.hours.filter((row) => row.IPv4.probed + row.IPv6.probed > 0);
+  const share = (cell: { answered: number; probed: number }) => (cell.probed === 0 ? '—' : `${cell.answered}/${cell.probed}`);
+  return { rows: probed.map((row) => [`${String(row.hour).padStart(2, '0')}:00`, share(row.IPv4), share(row.IPv6), row.serverOn ?? '—']), empty: 24 - probed.length };
+}
+
+const EMPTY_HOURS = (empty: number) => `${empty} of the 24 hours have no probe yet: the prober fills them in as it runs.`;
 
 /** Questions in the handout's order, each with the experiments and values that answer it. */
 function byQuestion(notebook: Notebook): Array<{ question: string; rows: Array<{ experiment: ExperimentResult; name: string; value: string }> }> {
@@ -46,7 +59,7 @@ function byQuestion(notebook: Notebook): Array<{ question: string; rows: Array<{
   for (const experiment of notebook.experiments) {
     for (const measurement of experiment.measurements) {
       const rows = questions.get(measurement.question) ?? [];
-      rows.push({ experiment, name: measurement.name, value: shown(measurement.value, measurement.unit) });
+      rows.push({ experiment, name: measurement.name, value: withUnit(measurement.value, measurement.unit) });
       questions.set(measurement.question, rows);
     }
   }
@@ -60,17 +73,21 @@ export function notebookMarkdown(notebook: Notebook): string {
     '',
     `Measured ${environment.startedAt} to ${environment.endedAt} (${environment.timeZone}, UTC${environment.utcOffset}) on ${environment.os} ${environment.kernel}, Node.js ${environment.node}, socklab ${environment.socklab}, profile ${environment.profile}.`,
     '',
-    `Network: ${SEGMENTS_NOTE(environment)}; TCP connect round trip ${shown(environment.rttMs, 'ms')}; netem ${environment.netem ?? 'none'}.`,
+    `Network: ${SEGMENTS_NOTE(environment)}; TCP connect round trip ${withUnit(environment.rttMs, 'ms')}; netem ${environment.netem ?? 'none'}.`,
     '',
     'Measurements and the handout\'s definitions only: no prose answers. Every input and raw value is in notebook.json.',
     '',
   ];
   for (const { question, rows } of byQuestion(notebook)) {
-    lines.push(`## ${question}`, '', '| measurement | value | experiment |', '| --- | --- | --- |');
+    lines.push(`## ${heading(question)}`, '', '| measurement | value | experiment |', '| --- | --- | --- |');
     for (const row of rows) lines.push(`| ${row.name} | ${row.value.replace(/\|/g, '\\|')} | ${row.experiment.id} |`);
+    for (const picture of notebook.pictures.filter((candidate) => candidate.question === question)) lines.push('', `Picture in notebook.html: ${picture.title}.`);
     lines.push('');
   }
-  if (notebook.prober) lines.push('## Q17: the reset-prober\'s store, by hour of day', '', '```', reportText(notebook.prober).trimEnd(), '```', '');
+  if (notebook.prober) {
+    const { rows, empty } = proberHours(notebook.prober);
+    lines.push('## Q17: the reset-prober\'s store, by hour of day', '', '| hour | IPv4 answered | IPv6 answered | server on |', '| --- | --- | --- | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`), '', EMPTY_HOURS(empty), '');
+  }
   lines.push('## Experiments', '');
   for (const experiment of notebook.experiments) {
     lines.push(`### ${experiment.title}`, '', `- command: \`${experiment.command}\``, `- inputs: \`${JSON.stringify(experiment.inputs)}\``, `- ${experiment.ok ? `measured in ${experiment.durationMs} ms` : `FAILED: ${experiment.error}`}`);
@@ -87,9 +104,12 @@ export function notebookHtml(notebook: Notebook): string {
   const sections = byQuestion(notebook)
     .map(
       ({ question, rows }) =>
-        `<section id="${question}"><h2>${question}</h2><table><tr><th>measurement</th><th>value</th><th>experiment</th></tr>${rows
+        `<section id="${question}"><h2>${escapeHtml(heading(question))}</h2><table><tr><th>measurement</th><th>value</th><th>experiment</th></tr>${rows
           .map((row) => `<tr><td>${escapeHtml(row.name)}</td><td class="value">${escapeHtml(row.value)}</td><td>${escapeHtml(row.experiment.id)}</td></tr>`)
-          .join('')}</table></section>`,
+          .join('')}</table>${notebook.pictures
+          .filter((picture) => picture.question === question)
+          .map((picture) => `<figure class="picture" data-question="${question}">${picture.svg}<figcaption>${escapeHtml(picture.title)}</figcaption></figure>`)
+          .join('')}</section>`,
     )
     .join('\n');
   const experiments = notebook.experiments
@@ -102,13 +122,13 @@ export function notebookHtml(notebook: Notebook): string {
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>socklab lab notebook</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}.failed{color:#a33}.value{font-family:ui-monospace,monospace}</style>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}.failed{color:#a33}.value{font-family:ui-monospace,monospace}figure{margin:1em 0}figure svg{max-width:100%;height:auto;margin-right:1em}figcaption{color:#555;font-size:12px}</style>
 </head><body>
 <h1>socklab lab notebook</h1>
 <p>Measured ${escapeHtml(environment.startedAt)} to ${escapeHtml(environment.endedAt)} (${escapeHtml(environment.timeZone)}, UTC${escapeHtml(environment.utcOffset)}) on ${escapeHtml(`${environment.os} ${environment.kernel}`)}, Node.js ${escapeHtml(environment.node)}, socklab ${escapeHtml(environment.socklab)}.</p>
 <p id="network">${escapeHtml(SEGMENTS_NOTE(environment))}.</p>
 ${sections}
-${notebook.prober ? `<section id="prober"><h2>Q17: the reset-prober's store, by hour of day</h2>${reportSvg(notebook.prober)}</section>` : ''}
+${notebook.prober ? `<section id="prober"><h2>Q17: the reset-prober's store, by hour of day</h2>${reportSvg(notebook.prober)}<p>${escapeHtml(EMPTY_HOURS(proberHours(notebook.prober).empty))}</p></section>` : ''}
 <h2>Experiments</h2><ul>${experiments}</ul>
 </body></html>
 `;

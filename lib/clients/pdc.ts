@@ -2,9 +2,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { clientHelloProgress, offeredSuites } from '../client-hello.js';
+import { offeredSuites } from '../client-hello.js';
+import { catchClientHello } from './hello-catcher.js';
 import { socklabError } from '../errors.js';
-import { closeServer, listen } from '../listen.js';
 import { FLOOD_COMMAND } from '../pmu/command.js';
 import { PmuMessageSplitter, type StreamItem } from '../pmu/splitter.js';
 import { dataSegments, dataSegmentsIn } from '../tcp-info.js';
@@ -23,6 +23,8 @@ export interface PdcOptions {
   recvSize?: number;
   /** Each CMD_short message as soon as it is complete, and anything that is not a message. */
   onItem?: (item: StreamItem) => void;
+  /** Each read as it happens, with its size (the notebook draws the flood's reads against its segments). */
+  onRead?: (bytes: number) => void;
   /** For CMD_floodme: write the text here as it arrives (with back-pressure) instead of collecting it. */
   floodSink?: Writable;
   /** Speak TLS (handout part 6): the CA to trust, the name to check, or no check at all. */
@@ -119,33 +121,13 @@ function describeSession(socket: tls.TLSSocket): TlsSession {
   };
 }
 
-/**
- * The suites a client with these settings offers: its ClientHello, sent to a listener of our
- * own on loopback that reads it and hangs up (Node does not list a context's suites).
- */
+/** The suites a client with these settings offers (Node does not list a context's suites). */
 export async function suitesOffered(options: Pick<TlsClientOptions, 'securityLevel' | 'version'>): Promise<number> {
-  const server = net.createServer();
-  const hello = new Promise<Buffer>((resolve, reject) => {
-    server.once('connection', (socket) => {
-      let received = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        received = Buffer.concat([received, chunk]);
-        const progress = clientHelloProgress(received);
-        if (progress === 'incomplete') return;
-        socket.destroy();
-        if (progress === 'complete') resolve(received);
-        else reject(new Error('not a ClientHello'));
-      });
-    });
-  });
-  try {
-    const { port } = await listen(server, { host: '127.0.0.1', port: 0 });
+  const hello = await catchClientHello((port) => {
     const client = tls.connect({ host: '127.0.0.1', port, ...tlsSettings(options) });
     client.on('error', () => undefined);
-    return offeredSuites(await hello).length;
-  } finally {
-    await closeServer(server);
-  }
+  });
+  return offeredSuites(hello).length;
 }
 
 /** The TLS settings a client with these options connects with. */
@@ -293,6 +275,7 @@ function exchange(options: PdcOptions): Promise<PdcResult> {
     const reader = readSocket(socket, options.recvSize, (chunk) => {
       reads += 1;
       bytes += chunk.length;
+      options.onRead?.(chunk.length);
       answer.push(chunk);
     });
 

@@ -26,6 +26,8 @@ export interface WsPdcResult {
   close: { code: number; reason: string };
   /** How the server framed its messages: the course server sends binary frames of UTF-8 text. */
   frames: 'binary' | 'text' | 'mixed' | null;
+  /** This side's port, to find the connection in a capture. */
+  localPort?: number;
   segmentsNote?: string;
 }
 
@@ -43,6 +45,7 @@ export function runWsPdc(options: WsPdcOptions): Promise<WsPdcResult> {
   const frameKinds = new Set<'binary' | 'text'>();
   let bytes = 0;
   let counted: SegmentCount = { segments: null, note: 'the server did not close the connection' };
+  let localPort: number | undefined;
   const startedAt = performance.now();
 
   return new Promise<WsPdcResult>((resolve, reject) => {
@@ -67,6 +70,7 @@ export function runWsPdc(options: WsPdcOptions): Promise<WsPdcResult> {
 
     ws.on('upgrade', (response) => {
       const socket = response.socket as net.Socket;
+      localPort = socket.localPort;
       // ws answers the server's close frame by calling close() on this instance, and sends its
       // FIN right after; by then the server has sent everything, and the connection is still
       // whole in TCP_INFO. ws has no public event for that moment, hence the wrapper.
@@ -105,6 +109,7 @@ export function runWsPdc(options: WsPdcOptions): Promise<WsPdcResult> {
         durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
         close: { code, reason },
         frames: frameKinds.size === 0 ? null : frameKinds.size === 2 ? 'mixed' : [...frameKinds][0]!,
+        ...(localPort ? { localPort } : {}),
         ...(counted.note ? { segmentsNote: counted.note } : {}),
       });
     });
