@@ -15,7 +15,7 @@ import type { Service } from '../../services/service.js';
 import { splitSettingFlags } from '../context.js';
 import { Capture } from './capture.js';
 import { connectRtt, type ExperimentResult, runExperiments, type Targets } from './experiments.js';
-import { drawPictures, type Picture } from './pictures.js';
+import { acknowledgedBeforeNext, drawPictures, type Picture } from './pictures.js';
 import { type Environment, notebookHtml, notebookMarkdown, sha256sums } from './render.js';
 
 export interface NotebookFlags {
@@ -95,6 +95,11 @@ export async function runNotebook(loaded: LoadedConfig, flags: NotebookFlags, ar
       for (const experiment of experiments) experiment.measurements.push(...capture.compare(experiment));
       try {
         pictures = drawPictures({ file: capture.file, keylog: path.join(out, 'tls-keys.log'), flows: Object.fromEntries(experiments.map((experiment) => [experiment.id, experiment.flow])) });
+        const shortZero = experiments.find((experiment) => experiment.id === 'pdc-0');
+        if (shortZero?.flow) {
+          const { acknowledged, of } = acknowledgedBeforeNext(capture.file, shortZero.flow);
+          shortZero.measurements.push({ question: 'Q12', name: 'd = 0: PMU packets that left after the client had acknowledged the one before (from the capture)', value: `${acknowledged} of ${of}`, unit: '' });
+        }
       } catch (error) {
         process.stderr.write(`socklab: no pictures of the capture: ${(error as Error).message}\n`);
       }

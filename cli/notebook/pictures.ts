@@ -212,3 +212,25 @@ export function drawPictures({ file, keylog, flows }: PictureInputs): Picture[] 
   }
   return pictures;
 }
+
+/**
+ * Of the server's packets with payload on `flow` after the first, how many left once the client
+ * had acknowledged the one before (from the capture's timings): with no path delay every message
+ * is acknowledged before the next is written, so Nagle's algorithm has nothing to hold back (Q12).
+ */
+export function acknowledgedBeforeNext(file: string, flow: Flow): { acknowledged: number; of: number } {
+  const rows = tshark(file, ['-Y', between(flow), '-e', 'frame.time_epoch', '-e', 'tcp.srcport', '-e', 'tcp.seq', '-e', 'tcp.len', '-e', 'tcp.ack']).map(([epoch, source, seq, length, ack]) => ({
+    epoch: Number(epoch),
+    fromServer: Number(source) === flow.serverPort,
+    end: Number(seq) + Number(length),
+    length: Number(length),
+    ack: Number(ack),
+  }));
+  const data = rows.filter((row) => row.fromServer && row.length > 0);
+  let acknowledged = 0;
+  for (let index = 1; index < data.length; index += 1) {
+    const previous = data[index - 1]!;
+    if (rows.some((row) => !row.fromServer && row.ack >= previous.end && row.epoch <= data[index]!.epoch)) acknowledged += 1;
+  }
+  return { acknowledged, of: Math.max(0, data.length - 1) };
+}

@@ -126,6 +126,8 @@ describe('socklab notebook', () => {
         }
       : {};
     if (canCapture && hasTshark) {
+      // Q12's fact, from the capture's timings: how many of the d = 0 messages left after the one before was acknowledged.
+      expect(measurements.find((measurement) => measurement.question === 'Q12')?.value).toMatch(/^\d+ of 4$/);
       // Four pictures, each with one mark per packet, frame, call or record that tshark finds.
       expect(Object.fromEntries(notebook.pictures.map((picture) => [picture.question, picture.marks]))).toEqual(expectedMarks);
       for (const marks of Object.values(expectedMarks)) for (const [series, value] of Object.entries(marks)) expect(value, series).toBeGreaterThan(0);
