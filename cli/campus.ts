@@ -11,6 +11,7 @@ import { machineChecks, unshareArgs } from '../lib/campus/doctor.js';
 import { describeError, socklabError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { resolveProjectPath } from '../lib/paths.js';
+import { signalExitCode, STOP_SIGNALS } from '../lib/signals.js';
 import { courseHostServices } from '../services/lab/hosts.js';
 import type { Service } from '../services/service.js';
 
@@ -26,12 +27,6 @@ export interface CampusFlags {
   inside?: boolean;
 }
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/** 128 + the signal's number, as a shell reports a program a signal ended. */
-function signalExitCode(signal: NodeJS.Signals | null): number {
-  return signal ? 128 + (os.constants.signals[signal] ?? 0) : 1;
-}
 
 /**
  * Runs socklab again (`inner`: its arguments) as the init of new namespaces, having checked that

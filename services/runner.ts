@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { describeError, isSocklabError, socklabError } from '../lib/errors.js';
 import { rotateLogs } from '../lib/log-rotation.js';
 import { closeLogger, createLogger } from '../lib/logger.js';
 import { resolveProjectPath } from '../lib/paths.js';
+import { PM2_BIN } from '../lib/pm2-bin.js';
 import { Pm2Metrics } from '../lib/pm2-metrics.js';
 import { SERVICES } from './registry.js';
 import type { ServiceOptions } from './service.js';
@@ -28,8 +28,7 @@ function pm2LogFiles(): string[] {
 function markStoppedUnderPm2(): void {
   const id = process.env.pm_id;
   if (id === undefined) return;
-  const pm2 = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2');
-  spawn(process.execPath, [pm2, 'stop', id], { detached: true, stdio: 'ignore' }).unref();
+  spawn(process.execPath, [PM2_BIN, 'stop', id], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /**
@@ -95,6 +94,7 @@ export async function runService(name: string, loaded: LoadedConfig, options: Pi
   const service = createService(config, serviceLogger, {
     ...options,
     metrics,
+    apps: Object.keys(SERVICES),
     onFatal: (error) => {
       logger.error('cannot go on', { error: describeError(error) });
       shutdown({ reason: 'fatal error' }, 1);

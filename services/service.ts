@@ -23,6 +23,8 @@ export interface ServiceOptions {
   onFatal: (error: Error) => void;
   /** Where the service declares its counters, published as pm2 custom metrics. */
   metrics?: Pm2Metrics;
+  /** socklab's apps, by name (the dashboard shows each): given by the runner, so that no service reads the registry. */
+  apps?: readonly string[];
 }
 
 /** A service entrypoint: the one place that turns configuration into a service's plain options. */

@@ -8,11 +8,12 @@ import puppeteer from 'puppeteer-core';
 import { WebSocket } from 'ws';
 import dgram from 'node:dgram';
 import { bindDatagram, closeSocket } from '../lib/listen.js';
+import { PM2_BIN } from '../lib/pm2-bin.js';
 import { pmuMessage } from '../lib/pmu/command.js';
 import { projectRoot } from '../lib/paths.js';
 import { silentUdpPort, tcpExchange, waitFor, withoutSocklabVariables } from './helpers.js';
 
-const PM2 = path.join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2');
+const PM2 = PM2_BIN;
 
 function run(script: string, args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, [script, ...args], { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 });

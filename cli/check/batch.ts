@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { csvLine } from '../../lib/csv.js';
 import { type CheckReport, GRADES_COLUMNS, gradescopeResults, gradesRow, notRun, STEP_IDS } from '../../lib/check/report.js';
 import { socklabError } from '../../lib/errors.js';
 import { terminalSafe } from '../../lib/terminal.js';
 import { socklabVersion } from '../../lib/paths.js';
+import { signalExitCode, STOP_SIGNALS } from '../../lib/signals.js';
 import { reportHtml, summaryHtml } from './render.js';
 
 export interface BatchFlags {
@@ -17,7 +17,6 @@ export interface BatchFlags {
 }
 
 const usage = (message: string) => socklabError('SOCKLAB_ERR_USAGE', message);
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Submissions in DIR: folders and zips, in name order (hidden entries and OUT itself left out). */
 function submissionsIn(dir: string, out: string): string[] {
@@ -159,7 +158,7 @@ export async function runBatch(dir: string, flags: BatchFlags, argv: string[]): 
   }
   if (stopped) {
     process.stderr.write(`socklab check: stopped by ${stopped}; what was finished is kept, run the same command again to go on\n`);
-    return 128 + (os.constants.signals[stopped] ?? 0);
+    return signalExitCode(stopped);
   }
   const rows = names.filter(graded).map((name) => ({ name, href: `${encodeURIComponent(name)}/report.html`, report: JSON.parse(readFileSync(path.join(out, name, 'report.json'), 'utf8')) as CheckReport }));
   writeFileSync(path.join(out, 'grades.csv'), [csvLine(GRADES_COLUMNS), ...rows.map((row) => csvLine(gradesRow(row.name, row.report)))].join(''));

@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../../config/index.js';
 import type { Config } from '../../config/schema.js';
 import { isRoot } from '../../lib/campus/doctor.js';
 import { plainEntries } from '../../lib/sandbox/folder.js';
+import { signalExitCode, STOP_SIGNALS } from '../../lib/signals.js';
 import { leaseUids } from '../../lib/sandbox/uids.js';
 import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
 import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, programCommand, readLayout } from '../../lib/check/submission.js';
@@ -34,7 +35,7 @@ interface Submission {
 const usage = (message: string) => socklabError('SOCKLAB_ERR_USAGE', message);
 
 /** A folder, or a zip holding one (or holding the files themselves, then named after the zip). */
-export async function openSubmission(target: string, maxUnpackedBytes: number): Promise<Submission> {
+async function openSubmission(target: string, maxUnpackedBytes: number): Promise<Submission> {
   let stat;
   try {
     stat = statSync(target);
@@ -226,7 +227,7 @@ async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult
 }
 
 /** Checks one submission and returns its report (no output), or null when a signal stopped it. */
-export async function checkSubmission(loaded: LoadedConfig, target: string, flags: CheckFlags, argv: string[]): Promise<CheckReport | null> {
+async function checkSubmission(loaded: LoadedConfig, target: string, flags: CheckFlags, argv: string[]): Promise<CheckReport | null> {
   checkCa(flags.ca);
   const startedAt = new Date();
   const started = performance.now();
@@ -283,7 +284,7 @@ function readOnly(folder: string): void {
 /** The inner half, as the init of the campus's namespaces: run and judge the programs, write the steps beside the plan. */
 export async function runCheckInside(loaded: LoadedConfig, planFile: string): Promise<number> {
   // As PID 1 of the namespace, a signal without a handler is ignored: exit, and the kernel ends every program inside.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => process.exit(128 + os.constants.signals[signal]));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => process.exit(signalExitCode(signal)));
   const plan = JSON.parse(readFileSync(planFile, 'utf8')) as CheckPlan;
   const campus = setUpCampus(loaded.config, {});
   try {

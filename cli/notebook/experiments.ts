@@ -91,7 +91,7 @@ function tlsOptions(targets: Targets, version: 'TLSv1.2' | 'TLSv1.3'): TlsClient
   return { ca: targets.tls.ca, servername: targets.tls.servername, rejectUnauthorized: true, securityLevel: 2, version, onKeylog: targets.onKeylog };
 }
 
-export const EXPERIMENTS: Experiment[] = [
+const EXPERIMENTS: Experiment[] = [
   {
     id: 'echo',
     part: 1,

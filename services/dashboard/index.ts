@@ -5,7 +5,6 @@ import { formatHostPort } from '../../lib/address.js';
 import { socklabError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { projectRoot, resolveProjectPath } from '../../lib/paths.js';
-import { SERVICES } from '../registry.js';
 import type { Service, ServiceFactory } from '../service.js';
 import { Pm2Status } from './pm2-status.js';
 import { DashboardServer } from './server.js';
@@ -17,11 +16,11 @@ function isLoopback(host: string): boolean {
 }
 
 /** The `dashboard` service, built from `dashboard.*` and the other services' store and certificate paths. */
-export const createService: ServiceFactory = (config: Config, serviceLogger: Logger): Service => {
+export const createService: ServiceFactory = (config: Config, serviceLogger: Logger, options): Service => {
   const logger = serviceLogger.child({ component: 'dashboard' });
   const { dashboard } = config;
   let server: DashboardServer | undefined;
-  const status = new Pm2Status(Object.keys(SERVICES));
+  const status = new Pm2Status([...(options.apps ?? [])]);
   return {
     async start() {
       if (!isLoopback(dashboard.host) && dashboard.token === '') {

@@ -97,7 +97,6 @@ export class RecorderReader {
     this.db = openStoreReadOnly(file);
     this.rows = {
       latest: this.db.prepare(`SELECT ${COLUMNS} FROM datagrams ORDER BY id DESC LIMIT ?`),
-      after: this.db.prepare(`SELECT ${COLUMNS} FROM datagrams WHERE id > ? ORDER BY id LIMIT ?`),
       countAfter: this.db.prepare('SELECT count(*) FROM datagrams WHERE id > ?'),
     };
   }
@@ -137,11 +136,6 @@ export class RecorderReader {
   /** The `limit` newest datagrams, oldest first. */
   latest(limit: number): StoredDatagram[] {
     return (this.rows.latest.all(limit) as RawDatagram[]).reverse().map(fromRow);
-  }
-
-  /** Datagrams stored after the one with id `id`, at most `limit`, oldest first (the dashboard's live feed). */
-  after(id: number, limit: number): StoredDatagram[] {
-    return (this.rows.after.all(id, limit) as RawDatagram[]).map(fromRow);
   }
 
   /** How many datagrams were stored after the one with id `id`. */
