@@ -38,21 +38,37 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would, with the given environment additions. */
+/** SIGKILL to the process group `pid` leads (a child spawned detached): it and whatever it started that stayed in its group. */
+export function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is gone
+  }
+}
+
+/**
+ * Runs the built CLI as a user would, with the given environment additions, in a process group of
+ * its own: on timeout the whole group is killed (a campus goes with it: its unshare dies with
+ * socklab), and once it has ended, anything it left in its group too.
+ */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...withoutSocklabVariables(process.env), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => killGroup(child.pid), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      killGroup(child.pid);
       resolve({ code, stdout, stderr });
     });
   });
@@ -180,11 +196,9 @@ export interface SpawnedService {
 export async function spawnService(args: string[], wrapper: string[] = []): Promise<SpawnedService> {
   const command = [process.execPath, CLI, ...args, '--log.format', 'json'];
   const child = wrapper.length > 0
-    ? spawn(wrapper[0]!, [...wrapper.slice(1), ...command], { env: withoutSocklabVariables(process.env), stdio: ['ignore', 'pipe', 'pipe'] })
-    : fork(CLI, command.slice(2), { env: withoutSocklabVariables(process.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
+    ? spawn(wrapper[0]!, [...wrapper.slice(1), ...command], { env: withoutSocklabVariables(process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    : fork(CLI, command.slice(2), { env: withoutSocklabVariables(process.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  onTestFinished(() => killGroup(child.pid));
   let text = '';
   const ipc: unknown[] = [];
   child.on('message', (message) => ipc.push(message));

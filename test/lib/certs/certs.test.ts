@@ -25,11 +25,9 @@ function studentFlow(folder: string) {
 }
 
 describe('certificate tooling (node-forge)', () => {
-  it('makes an RSA-2048 key, mode 0600, in well under a second, and never overwrites it silently', () => {
+  it('makes an RSA-2048 key, mode 0600, and never overwrites it silently (its time is bench/cert-key.ts\'s)', () => {
     const out = path.join(dir(), 'k.pem');
-    const started = performance.now();
     expect(makeKey({ bits: 2048, out, force: false })).toEqual({ file: out, bits: 2048, warnings: [] });
-    expect(performance.now() - started).toBeLessThan(3000); // the benchmark holds the median to < 1 s
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(readFileSync(out, 'utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
     expect(openssl(['rsa', '-in', out, '-check', '-noout']).stdout).toContain('RSA key ok');

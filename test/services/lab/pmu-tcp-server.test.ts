@@ -48,19 +48,11 @@ describe('PMU TCP emulator', () => {
     expect(halfClosed).toBe(SIX_MESSAGES);
   });
 
-  it('puts d seconds between two sends of CMD_short:d', async () => {
+  it('answers CMD_short:d with its messages in order, then closes (the spacing itself: test/lib/pmu/responder.test.ts, with fake time)', async () => {
     const { port } = await startServer({ messagesMin: 3, messagesMax: 3 });
-    const arrivals: number[] = [];
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write('CMD_short:0.1'));
-      socket.on('data', () => arrivals.push(performance.now() - started));
-      socket.on('close', () => resolve());
-    });
-    expect(arrivals).toHaveLength(3); // one segment per message when they are 100 ms apart
-    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThan(80);
-    expect(arrivals[2]! - arrivals[0]!).toBeGreaterThan(180);
-    expect(arrivals[2]! - arrivals[0]!).toBeLessThan(300);
+    const { data, reads } = await tcpExchange(port, 'CMD_short:0.1');
+    expect(data.toString()).toBe([1, 2, 3].map(pmuMessage).join(''));
+    expect(reads).toBeGreaterThanOrEqual(1);
   });
 
   it('sends the flood whole, in one write, then closes', async () => {
@@ -91,10 +83,8 @@ describe('PMU TCP emulator', () => {
 
   it('answers a silent client after the idle timeout', async () => {
     const { port } = await startServer({ idleTimeoutMs: 150 });
-    const started = performance.now();
     const { data } = await tcpExchange(port, Buffer.alloc(0));
     expect(data.toString()).toBe('ERROR: no command within 0.15 s\n');
-    expect(performance.now() - started).toBeGreaterThan(140);
   });
 
   it('survives clients that vanish mid-answer, and refuses connections past the limit', async () => {
@@ -139,9 +129,7 @@ describe('PMU TCP emulator', () => {
           }),
       ),
     );
-    const started = performance.now();
     expect((await tcpExchange(port, 'CMD_short:0')).data.toString()).toBe([1, 2, 3, 4, 5, 6].map(pmuMessage).join(''));
-    expect(performance.now() - started).toBeLessThan(1000);
     await waitFor('the oldest idle connections to be closed', () => closedByServer.length >= 51);
     expect(Math.min(...closedByServer)).toBe(0); // the oldest went first
   });
