@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import type { Connection, ExperimentResult, Measurement } from './experiments.js';
+import type { Connection, ExperimentResult, Measurement } from './experiments/index.js';
 
 /**
  * A tcpdump for the whole notebook (--pcap): one file, a key log beside it for TLS. On loopback it

@@ -14,7 +14,7 @@ import { readProberSummary } from '../../services/reset-prober/store.js';
 import type { Service } from '../../services/service.js';
 import { splitSettingFlags } from '../context.js';
 import { Capture } from './capture.js';
-import { connectRtt, type ExperimentResult, runExperiments, type Targets } from './experiments.js';
+import { connectRtt, type ExperimentResult, runExperiments, type Targets } from './experiments/index.js';
 import { acknowledgedBeforeNext, drawPictures, type Picture } from './pictures.js';
 import { type Environment, notebookHtml, notebookMarkdown, sha256sums } from './render.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { escapeHtml } from '../../lib/html.js';
 import { type ProberReport, reportSvg } from '../../services/reset-prober/report.js';
-import type { ExperimentResult } from './experiments.js';
+import type { ExperimentResult } from './experiments/index.js';
 import type { Picture } from './pictures.js';
 import { QUESTIONS, withUnit } from './questions.js';
 

@@ -1,0 +1,93 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { judgeReceiverOutput, judgeSenderDatagrams } from '../../../lib/check/judge.js';
+import { type StepResult, trimmed } from '../../../lib/check/report.js';
+import { type ProgramRun } from '../../../lib/sandbox/program.js';
+import type { StudentHost } from '../../../lib/campus/network.js';
+import { recordingLogger } from '../../../lib/logger.js';
+import { joinGroups } from '../../../lib/multicast.js';
+import { CHANNEL_ID } from '../../../lib/tv.js';
+import { PLAY } from '../../../services/lab/play.js';
+import { TvChannel } from '../../../services/lab/tv-channel.js';
+
+import { combine, type Context, hostsRunning, outputEvidence, start } from './context.js';
+
+/** The sender has its input at once: it sends and ends (or is stopped) well within this. */
+const SENDER_TIMEOUT_MS = 5000;
+const SENDER_LINES = [
+  'Hello from socklab check',
+  'To be, or not to be, that is the question: whether tis nobler in the mind to suffer the slings and arrows of outrageous fortune, or to take arms against a sea of troubles and by opposing end them. To die, to sleep, no more; and by a sleep to say we end the heartache and the thousand natural shocks that flesh is heir to.',
+];
+
+interface Channel {
+  broadcast: string[];
+  others: Buffer[];
+  replies: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The TV channel on its course host, faster than the course's (a line every 250 ms), and a member
+ * of its group that records everything on it. Only what `from` sends counts as the program's: a
+ * datagram from another part's student host is not this part's doing.
+ */
+async function tvChannel(context: Context, from?: StudentHost): Promise<Channel> {
+  const { tv } = context.config.lab;
+  const iface = hostsRunning(context, 'tv')[0]?.ipv4[0] ?? tv.iface;
+  const channel = new TvChannel({ ...tv, iface, intervalMs: 250, lines: PLAY }, recordingLogger('check').logger);
+  const seen: Channel = { broadcast: [], others: [], replies: [], close: async () => undefined };
+  const membership = await joinGroups({ groups: [tv.group], port: tv.port, iface }, ({ payload, address }) => {
+    if (payload.subarray(0, 6).toString('latin1') !== CHANNEL_ID) {
+      if (from === undefined || address === from.ipv4) seen.others.push(payload);
+      return;
+    }
+    const text = payload.subarray(6).toString('utf8');
+    (text.startsWith('Thank you ') ? seen.replies : seen.broadcast).push(text);
+  });
+  await channel.listen();
+  seen.close = async () => {
+    await channel.close();
+    await membership.close();
+  };
+  return seen;
+}
+
+/** Part 4.1: the receiver listens while the channel broadcasts; it must print what was sent. */
+export async function part4Receiver(context: Context): Promise<StepResult> {
+  const startedAt = performance.now();
+  const channel = await tvChannel(context);
+  let run: ProgramRun;
+  try {
+    const program = start(context, 'part4-receiver', [], { timeoutMs: context.timeoutMs + context.config.check.listenSeconds * 1000 });
+    await Promise.race([sleep(context.config.check.listenSeconds * 1000), program.finished]);
+    run = await program.stop();
+  } finally {
+    await channel.close();
+  }
+  const evidence = [{ label: 'the channel sent', text: trimmed(channel.broadcast.join('\n'), 8) }, ...outputEvidence('receiver', run, context)];
+  let judgement = judgeReceiverOutput(run.stdout, channel.broadcast, 3);
+  if (judgement.ok && run.folderChanges.length > 0) judgement = { ok: false, reason: `it ${run.folderChanges.join(', ')} in its folder` };
+  return combine('part4-receiver', [{ label: 'receiver', judgement, evidence }], startedAt);
+}
+
+/** Part 4.2: the sender gets lines on standard input (the second over 300 characters, which the channel answers, Q22). */
+export async function part4Sender(context: Context): Promise<StepResult> {
+  const startedAt = performance.now();
+  const channel = await tvChannel(context, context.hostOf('part4-sender'));
+  const [id] = context.plan.camipro;
+  let run: ProgramRun;
+  try {
+    run = await start(context, 'part4-sender', id ? [id] : [], { stdin: `${SENDER_LINES.join('\n')}\n`, timeoutMs: SENDER_TIMEOUT_MS }).finished;
+    await sleep(300); // the channel's answer to the long line
+  } finally {
+    await channel.close();
+  }
+  const evidence = [
+    { label: 'datagrams on the group (not the channel\'s)', text: trimmed(channel.others.map((payload) => JSON.stringify(payload.toString('utf8'))).join('\n'), 10) || 'none' },
+    ...(channel.replies.length > 0 ? [{ label: 'the channel answered', text: channel.replies.join('\n') }] : []),
+    ...outputEvidence('sender', run, context, SENDER_TIMEOUT_MS),
+  ];
+  let judgement = judgeSenderDatagrams(channel.others.map((payload) => ({ payload })), SENDER_LINES, context.plan.camipro);
+  if (judgement.ok && run.folderChanges.length > 0) judgement = { ok: false, reason: `it ${run.folderChanges.join(', ')} in its folder` };
+  if (judgement.ok && run.end !== 'exited') judgement = { ok: true, reason: `${judgement.reason}; note: it did not exit at the end of its input` };
+  return combine('part4-sender', [{ label: 'sender', judgement, evidence }], startedAt);
+}
