@@ -15,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<BenchResult> }>>
   'tls-soak': () => import('./tls-soak.js'),
   'cert-key': () => import('./cert-key.js'),
   'campus-startup': () => import('./campus-startup.js'),
+  'campus-segments': () => import('./campus-segments.js'),
   'prober-report-year': () => import('./prober-report-year.js'),
   'dashboard-feed': () => import('./dashboard-feed.js'),
   'dashboard-draw': () => import('./dashboard-draw.js'),

@@ -6,6 +6,7 @@ import { type CheckReport, GRADES_COLUMNS, gradescopeResults, gradesRow, notRun,
 import { socklabError } from '../../lib/errors.js';
 import { terminalSafe } from '../../lib/terminal.js';
 import { socklabVersion } from '../../lib/paths.js';
+import { progressBar } from '../../lib/progress.js';
 import { signalExitCode, STOP_SIGNALS } from '../../lib/signals.js';
 import { reportHtml, summaryHtml } from './render.js';
 
@@ -104,9 +105,7 @@ class Progress {
     const tty = process.stderr.isTTY === true;
     const line = `[${this.done}/${this.total}] ${terminalSafe(name)}: ${report.verdict} (${(report.durationMs / 1000).toFixed(1)} s)`;
     if (!tty) return void process.stderr.write(`${line}\n`);
-    const width = 30;
-    const filled = Math.round((this.done / this.total) * width);
-    process.stderr.write(`\r\x1b[K${line}\n[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} checked${this.skipped ? `, ${this.skipped} already graded` : ''}`);
+    process.stderr.write(`\r\x1b[K${line}\n${progressBar(this.done, this.total)} checked${this.skipped ? `, ${this.skipped} already graded` : ''}`);
     if (this.done === this.total) process.stderr.write('\n');
   }
 }

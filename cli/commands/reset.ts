@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ResetOutcome } from '../../lib/clients/reset.js';
 import { socklabError } from '../../lib/errors.js';
+import { progressBar } from '../../lib/progress.js';
 import type { ResetSummary } from '../../lib/reset-stats.js';
 import { type CliContext, printJson } from '../context.js';
 import { formatOption, settingOverrides } from '../options.js';
@@ -37,12 +38,6 @@ function describeSummary(summary: ResetSummary): string {
     `loss probability p̂ = 1 − answered rounds / rounds = ${summary.lossProbability} (95% CI ${summary.ci95[0]}–${summary.ci95[1]}, geometric model)`,
     '',
   ].join('\n');
-}
-
-function progressBar(done: number, total: number): string {
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  return `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
 }
 
 export function registerResetCommand(program: Command, context: CliContext): void {
@@ -106,7 +101,7 @@ Examples:
         onRun: (outcome) => {
           done += 1;
           if (!json) process.stdout.write(`${showProgress ? '\r\x1b[K' : ''}${describeRun(outcome)}\n`);
-          if (showProgress) process.stderr.write(progressBar(done, flags.runs));
+          if (showProgress) process.stderr.write(`\r${progressBar(done, flags.runs)}`);
         },
       });
       if (showProgress) process.stderr.write('\n');

@@ -85,13 +85,21 @@ export function outputEvidence(label: string, run: ProgramRun, context: Context,
   ];
 }
 
+/** What a program did to its copy of the submission, as a reason. */
+export const folderChanged = (run: ProgramRun): string => `it ${run.folderChanges.join(', ')} in its folder`;
+
+/** A judgement that passed, failed after all when the program changed its files (the first thing to fix). */
+export function unlessFolderChanged(judgement: Judgement, run: ProgramRun): Judgement {
+  return judgement.ok && run.folderChanges.length > 0 ? { ok: false, reason: folderChanged(run) } : judgement;
+}
+
 /**
  * A client's verdict: what it did (`content`), but first whether it ended by itself and left the
  * submitted files alone, since a program stopped or meddling is the thing to fix first.
  */
 export function clientVerdict(context: Context, run: ProgramRun, content: Judgement, timeoutMs?: number): Judgement {
   const also = content.ok ? '' : `; ${content.reason}`;
-  if (run.folderChanges.length > 0) return { ok: false, reason: `it ${run.folderChanges.join(', ')} in its folder${also}` };
+  if (run.folderChanges.length > 0) return { ok: false, reason: `${folderChanged(run)}${also}` };
   if (run.end !== 'exited') return { ok: false, reason: `${ended(context, run, timeoutMs)}${also}` };
   return content;
 }

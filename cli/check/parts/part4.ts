@@ -9,7 +9,7 @@ import { CHANNEL_ID } from '../../../lib/tv.js';
 import { PLAY } from '../../../services/lab/play.js';
 import { TvChannel } from '../../../services/lab/tv-channel.js';
 
-import { combine, type Context, hostsRunning, outputEvidence, start } from './context.js';
+import { combine, type Context, hostsRunning, outputEvidence, start, unlessFolderChanged } from './context.js';
 
 /** The sender has its input at once: it sends and ends (or is stopped) well within this. */
 const SENDER_TIMEOUT_MS = 5000;
@@ -65,7 +65,7 @@ export async function part4Receiver(context: Context): Promise<StepResult> {
   }
   const evidence = [{ label: 'the channel sent', text: trimmed(channel.broadcast.join('\n'), 8) }, ...outputEvidence('receiver', run, context)];
   let judgement = judgeReceiverOutput(run.stdout, channel.broadcast, 3);
-  if (judgement.ok && run.folderChanges.length > 0) judgement = { ok: false, reason: `it ${run.folderChanges.join(', ')} in its folder` };
+  judgement = unlessFolderChanged(judgement, run);
   return combine('part4-receiver', [{ label: 'receiver', judgement, evidence }], startedAt);
 }
 
@@ -87,7 +87,7 @@ export async function part4Sender(context: Context): Promise<StepResult> {
     ...outputEvidence('sender', run, context, SENDER_TIMEOUT_MS),
   ];
   let judgement = judgeSenderDatagrams(channel.others.map((payload) => ({ payload })), SENDER_LINES, context.plan.camipro);
-  if (judgement.ok && run.folderChanges.length > 0) judgement = { ok: false, reason: `it ${run.folderChanges.join(', ')} in its folder` };
+  judgement = unlessFolderChanged(judgement, run);
   if (judgement.ok && run.end !== 'exited') judgement = { ok: true, reason: `${judgement.reason}; note: it did not exit at the end of its input` };
   return combine('part4-sender', [{ label: 'sender', judgement, evidence }], startedAt);
 }

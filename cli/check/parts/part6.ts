@@ -3,7 +3,7 @@ import { runGrader } from '../../../lib/clients/grader.js';
 import { type Judgement } from '../../../lib/check/judge.js';
 import { type Evidence, type StepResult } from '../../../lib/check/report.js';
 
-import { combine, type Context, outputEvidence, start } from './context.js';
+import { combine, type Context, outputEvidence, start, unlessFolderChanged } from './context.js';
 
 const PART6_LISTEN_MS = 10_000;
 
@@ -45,6 +45,6 @@ export async function part6(context: Context): Promise<StepResult> {
   }
   const run = await program.stop();
   evidence.push(...outputEvidence('server', run, context));
-  if (judgement.ok && run.folderChanges.length > 0) judgement = { ok: false, reason: `it ${run.folderChanges.join(', ')} in its folder` };
+  judgement = unlessFolderChanged(judgement, run);
   return combine('part6', [{ label: 'TLS server', judgement, evidence }], startedAt);
 }

@@ -14,6 +14,7 @@ import { makeCsr } from '../../../lib/certs/csr.js';
 import { makeKey } from '../../../lib/certs/key.js';
 import { signCsr } from '../../../lib/certs/ca.js';
 import { ensureLocalServerCertificate } from '../../../lib/certs/local.js';
+import { tlsSessions } from '../../../services/dashboard/data.js';
 import { TlsPmuServer, type TlsPmuServerOptions } from '../../../services/tls-pmu/server.js';
 import { closeAfter, memoryLogger, pmuTestOptions, waitFor } from '../../helpers.js';
 
@@ -21,6 +22,8 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const GRADER = path.join(__dirname, '..', '..', 'interop', 'python', 'part6_pdc.py');
 const FIVE = [1, 2, 3, 4, 5].map(pmuMessage);
+/** docs/PROTOCOLS.md §TLS PMU: the fields of the session record. */
+const SESSION_RECORD_FIELDS = ['bytes', 'cipher', 'command', 'durationMs', 'level', 'message', 'messages', 'outcome', 'peer', 'resumed', 'service', 'timestamp', 'tlsVersion'];
 
 /** openssl s_client against the in-process server: asynchronous, or the server could not answer. */
 function sClient(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -82,6 +85,10 @@ describe('tls-pmu', () => {
       ['TLSv1.3', 'TLS_AES_256_GCM_SHA384', 'CMD_short:0', 5],
       ['TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384', 'CMD_short:0', 5],
     ]);
+    // The session record is read across processes (the dashboard reads it from the pm2 log): its
+    // shape is the one docs/PROTOCOLS.md documents, and this breaks when it changes.
+    expect(Object.keys(sessions[0]!).sort()).toEqual(SESSION_RECORD_FIELDS);
+    expect(tlsSessions(sessions.map((line) => `2026-12-07T10:00:00.000+00:00: ${JSON.stringify(line)}`)).last.map((session) => session.tlsVersion)).toEqual(['TLSv1.2', 'TLSv1.3']);
   });
 
   it('refuses TLS 1.1 and non-AEAD or non-forward-secret suites', async () => {
@@ -179,23 +186,20 @@ describe('tls-pmu', () => {
           }),
       ),
     );
-    const started = performance.now();
     const graded = await run(PYTHON, [GRADER, '127.0.0.1', port, caFile, 'CMD_short:0']);
     expect(graded.stdout).toBe(`TLSv1.3 TLS_AES_256_GCM_SHA384\n${FIVE.join('')}\n`);
-    expect(performance.now() - started).toBeLessThan(3000); // not the 20 s of a timeout
     expect(lines().filter((line) => line.message === 'session' && line.command === 'CMD_short:0')).toHaveLength(1);
   });
 
   it('closes a connection whose ClientHello is cut short by a FIN at once, not at the handshake timeout', async () => {
-    const { port, lines } = await startServer({ handshakeTimeoutMs: 10_000, helloTimeoutMs: 10_000 });
-    const started = performance.now();
+    // Timeouts far beyond the test's own: only the FIN can have closed it.
+    const { port, lines } = await startServer({ handshakeTimeoutMs: 600_000, helloTimeoutMs: 600_000 });
     await new Promise<void>((resolve) => {
       const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => socket.end(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])));
       socket.on('error', () => undefined);
       socket.resume();
       socket.on('close', () => resolve());
     });
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(lines().find((line) => line.message === 'handshake failed')).toMatchObject({ reason: 'closed before its ClientHello was complete' });
   });
 });
