@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { socklabError } from '../../lib/errors.js';
 import type { CliContext } from '../context.js';
@@ -27,7 +28,7 @@ export function registerCheckCommand(program: Command, context: CliContext): voi
     .option('--html <file>', 'also write the report as one HTML page')
     .option('--batch <dir>', 'check every submission (folder or .zip) in DIR, for a teaching assistant; needs --out')
     .option('--out <dir>', 'with --batch: where grades.csv, index.html and a report folder per submission go')
-    .option('--jobs <n>', 'with --batch: submissions checked at once, each in its own campus', parseCount, 2)
+    .option('--jobs <n>', 'with --batch: submissions checked at once, each in its own campus (default: the machine\'s cores)', parseCount, os.availableParallelism())
     .option('--force', 'with --batch: check again what OUT already holds')
     .addOption(new Option('--inside <plan>').hideHelp())
     .addHelpText(

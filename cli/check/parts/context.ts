@@ -85,6 +85,17 @@ export function outputEvidence(label: string, run: ProgramRun, context: Context,
   ];
 }
 
+/**
+ * The real cause when a program died of an error, in the words that help: the last line of
+ * Python's traceback, and for the handout's own `openssl genrsa … 1024` key, what to do about it.
+ */
+export function crashReason(run: ProgramRun): string | null {
+  if (/EE_KEY_TOO_SMALL|key too small/i.test(run.stderr)) return 'Python refused the 1024-bit key (security level 2): make a 2048-bit key';
+  if (run.end !== 'exited' || run.exitCode === 0 || !/Traceback \(most recent call last\)/.test(run.stderr)) return null;
+  const last = run.stderr.trim().split('\n').at(-1)!.trim();
+  return `it crashed: ${last.slice(0, 200)}`;
+}
+
 /** What a program did to its copy of the submission, as a reason. */
 export const folderChanged = (run: ProgramRun): string => `it ${run.folderChanges.join(', ')} in its folder`;
 
@@ -100,6 +111,8 @@ export function unlessFolderChanged(judgement: Judgement, run: ProgramRun): Judg
 export function clientVerdict(context: Context, run: ProgramRun, content: Judgement, timeoutMs?: number): Judgement {
   const also = content.ok ? '' : `; ${content.reason}`;
   if (run.folderChanges.length > 0) return { ok: false, reason: `${folderChanged(run)}${also}` };
+  const crash = content.ok ? null : crashReason(run);
+  if (crash) return { ok: false, reason: `${crash}${also}` };
   if (run.end !== 'exited') return { ok: false, reason: `${ended(context, run, timeoutMs)}${also}` };
   return content;
 }

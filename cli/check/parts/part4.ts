@@ -13,9 +13,13 @@ import { combine, type Context, hostsRunning, outputEvidence, start, unlessFolde
 
 /** The sender has its input at once: it sends and ends (or is stopped) well within this. */
 const SENDER_TIMEOUT_MS = 5000;
+/**
+ * The long line first (over 300 characters, which the channel answers, Q22): a sender that sends
+ * one line and exits (one run per line) still sends the line that matters; the short one after it.
+ */
 const SENDER_LINES = [
-  'Hello from socklab check',
   'To be, or not to be, that is the question: whether tis nobler in the mind to suffer the slings and arrows of outrageous fortune, or to take arms against a sea of troubles and by opposing end them. To die, to sleep, no more; and by a sleep to say we end the heartache and the thousand natural shocks that flesh is heir to.',
+  'Hello from socklab check',
 ];
 
 interface Channel {

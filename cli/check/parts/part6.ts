@@ -3,7 +3,7 @@ import { runGrader } from '../../../lib/clients/grader.js';
 import { type Judgement } from '../../../lib/check/judge.js';
 import { type Evidence, type StepResult } from '../../../lib/check/report.js';
 
-import { combine, type Context, outputEvidence, start, unlessFolderChanged } from './context.js';
+import { combine, type Context, crashReason, outputEvidence, start, unlessFolderChanged } from './context.js';
 
 const PART6_LISTEN_MS = 10_000;
 
@@ -30,7 +30,8 @@ export async function part6(context: Context): Promise<StepResult> {
   let judgement: Judgement;
   const evidence: Evidence[] = [];
   if (!listening) {
-    judgement = { ok: false, reason: exited ? 'the server exited before it listened on a TCP port' : `the server did not listen on a TCP port within ${PART6_LISTEN_MS / 1000} s` };
+    const crash = exited ? crashReason(await program.finished) : null;
+    judgement = { ok: false, reason: exited ? `the server exited before it listened on a TCP port${crash ? `: ${crash}` : ''}` : `the server did not listen on a TCP port within ${PART6_LISTEN_MS / 1000} s` };
   } else {
     const host = reachable(listening.address);
     // The grader on the server's own host: a server that listens on localhost only is still reached.

@@ -47,6 +47,12 @@ describe('judgeSenderDatagrams', () => {
     expect(judgeSenderDatagrams([], lines, []).reason).toBe('no datagram reached the group 224.1.1.1:5005');
     expect(judgeSenderDatagrams([datagram('999999hello'), datagram('999999a longer line')], lines, ['123456']).reason).toMatch(/ID 999999 is not one of the group's CAMIPRO numbers/);
   });
+
+  it('accepts a sender of one line per run: the first line (the long one) sent, the rest noted', () => {
+    const sent = judgeSenderDatagrams([datagram('123456hello')], lines, ['123456']);
+    expect(sent).toEqual({ ok: true, reason: '2 lines of standard input, each as ID + text; line 2 of its input was not sent (a sender of one line per run)' });
+    expect(judgeSenderDatagrams([datagram('123456a longer line')], lines, []).reason).toBe('no datagram carries the line "hello" after a 6-byte ID');
+  });
 });
 
 describe('judgeReceiverOutput', () => {
