@@ -72,63 +72,70 @@ function clientOptions(command: Command, what: string, defaultPort: string): Com
     .addOption(formatOption('--recv-size <bytes>', 'read at most this many bytes per read, like recv(N) (Q16)', 'positive-count'));
 }
 
-export function registerPdcCommands(program: Command, context: CliContext): void {
-  const run = async (cmd: Command, command: string, flags: TlsFlags, tlsOptions: boolean): Promise<void> => {
-    const settings = tlsOptions
-      ? { 'client.tls.host': flags.host, 'client.tls.port': flags.port, 'client.tls.ca': flags.ca, 'client.tls.servername': flags.servername }
-      : { 'client.pmuTcp.host': flags.host, 'client.pmuTcp.port': flags.port };
-    const { config } = await context.config(cmd, settingOverrides({ ...settings, 'client.timeoutSeconds': flags.timeout }));
-    const json = context.globals(cmd).json === true;
-    const { runPdc } = await import('../../lib/clients/pdc.js');
-    const { resolveProjectPath } = await import('../../lib/paths.js');
-    let tls: TlsClientOptions | undefined;
-    if (tlsOptions) {
-      if (flags.insecure) process.stderr.write('warning: --insecure: the server certificate is not checked; anyone could be answering\n');
-      let ca: Buffer | undefined;
-      if (!flags.insecure) {
-        try {
-          ca = readFileSync(resolveProjectPath(config.client.tls.ca));
-        } catch {
-          throw socklabError('SOCKLAB_ERR_USAGE', `cannot read the CA certificate ${config.client.tls.ca} (give it with --ca, e.g. the course's cacert.pem)`);
-        }
-      }
-      tls = {
-        ca,
-        servername: config.client.tls.servername || undefined,
-        rejectUnauthorized: !flags.insecure,
-        securityLevel: flags.seclevel === '1' ? 1 : 2,
-        version: flags.tlsVersion ? (`TLSv${flags.tlsVersion}` as const) : undefined,
-        onKeylog: flags.keylog ? keylogWriter(flags.keylog) : undefined,
-      };
-    }
-    const target = tlsOptions ? config.client.tls : config.client.pmuTcp;
-    if (tlsOptions && flags.grader) {
-      const { runGrader } = await import('../../lib/clients/grader.js');
-      const graded = await runGrader({ host: target.host, port: target.port, ca: resolveProjectPath(config.client.tls.ca), command, servername: config.client.tls.servername || target.host });
-      if (json) return printJson(graded);
-      for (const message of graded.messages) process.stdout.write(`${terminalSafe(message)}\n`);
-      process.stderr.write(`${graded.summary}\n`);
-      if (!graded.asWritten.ok) throw socklabError('SOCKLAB_ERR_NETWORK', `the handout's grader could not connect: ${graded.asWritten.error}`);
-      return;
-    }
-    const result = await runPdc({
-      host: target.host,
-      port: target.port,
-      command,
-      timeoutMs: config.client.timeoutSeconds * 1000,
-      recvSize: flags.recvSize,
-      tls,
-      floodSink: json ? undefined : untrustedTextSink(process.stdout),
-      onItem: json
-        ? undefined
-        : (item) => process.stdout.write(item.kind === 'message' ? `${terminalSafe(item.text)}\n` : `[unexpected data] ${terminalSafe(JSON.stringify(item.text))}\n`),
-    });
-    if (json) printJson(result);
-    else process.stderr.write(summary(command, result));
-    const problem = answerProblem(result);
-    if (problem) throw socklabError('SOCKLAB_ERR_PROTOCOL', problem);
-  };
+/** The PDC exchange and its output: the messages on stdout as they come, a summary (or --json). */
+async function exchangeAndPrint(target: { host: string; port: number }, command: string, timeoutSeconds: number, flags: PdcFlags, json: boolean, tls?: TlsClientOptions): Promise<void> {
+  const { runPdc } = await import('../../lib/clients/pdc.js');
+  const result = await runPdc({
+    host: target.host,
+    port: target.port,
+    command,
+    timeoutMs: timeoutSeconds * 1000,
+    recvSize: flags.recvSize,
+    tls,
+    floodSink: json ? undefined : untrustedTextSink(process.stdout),
+    onItem: json
+      ? undefined
+      : (item) => process.stdout.write(item.kind === 'message' ? `${terminalSafe(item.text)}\n` : `[unexpected data] ${terminalSafe(JSON.stringify(item.text))}\n`),
+  });
+  if (json) printJson(result);
+  else process.stderr.write(summary(command, result));
+  const problem = answerProblem(result);
+  if (problem) throw socklabError('SOCKLAB_ERR_PROTOCOL', problem);
+}
 
+/** `socklab pdc`: part 2 over TCP. */
+async function runPdcCommand(context: CliContext, cmd: Command, command: string, flags: PdcFlags): Promise<void> {
+  const { config } = await context.config(cmd, settingOverrides({ 'client.pmuTcp.host': flags.host, 'client.pmuTcp.port': flags.port, 'client.timeoutSeconds': flags.timeout }));
+  await exchangeAndPrint(config.client.pmuTcp, command, config.client.timeoutSeconds, flags, context.globals(cmd).json === true);
+}
+
+/** `socklab tls`: part 6, checking the server against the CA (or, with --grader, as the handout's grader). */
+async function runTlsCommand(context: CliContext, cmd: Command, command: string, flags: TlsFlags): Promise<void> {
+  const settings = { 'client.tls.host': flags.host, 'client.tls.port': flags.port, 'client.tls.ca': flags.ca, 'client.tls.servername': flags.servername, 'client.timeoutSeconds': flags.timeout };
+  const { config } = await context.config(cmd, settingOverrides(settings));
+  const json = context.globals(cmd).json === true;
+  const { resolveProjectPath } = await import('../../lib/paths.js');
+  const target = config.client.tls;
+  if (flags.grader) {
+    const { runGrader } = await import('../../lib/clients/grader.js');
+    const graded = await runGrader({ host: target.host, port: target.port, ca: resolveProjectPath(target.ca), command, servername: target.servername || target.host });
+    if (json) return printJson(graded);
+    for (const message of graded.messages) process.stdout.write(`${terminalSafe(message)}\n`);
+    process.stderr.write(`${graded.summary}\n`);
+    if (!graded.asWritten.ok) throw socklabError('SOCKLAB_ERR_NETWORK', `the handout's grader could not connect: ${graded.asWritten.error}`);
+    return;
+  }
+  if (flags.insecure) process.stderr.write('warning: --insecure: the server certificate is not checked; anyone could be answering\n');
+  let ca: Buffer | undefined;
+  if (!flags.insecure) {
+    try {
+      ca = readFileSync(resolveProjectPath(target.ca));
+    } catch {
+      throw socklabError('SOCKLAB_ERR_USAGE', `cannot read the CA certificate ${target.ca} (give it with --ca, e.g. the course's cacert.pem)`);
+    }
+  }
+  const tls: TlsClientOptions = {
+    ca,
+    servername: target.servername || undefined,
+    rejectUnauthorized: !flags.insecure,
+    securityLevel: flags.seclevel === '1' ? 1 : 2,
+    version: flags.tlsVersion ? (`TLSv${flags.tlsVersion}` as const) : undefined,
+    onKeylog: flags.keylog ? keylogWriter(flags.keylog) : undefined,
+  };
+  await exchangeAndPrint(target, command, config.client.timeoutSeconds, flags, json, tls);
+}
+
+export function registerPdcCommands(program: Command, context: CliContext): void {
   clientOptions(program.command('pdc'), 'PMU', 'client.pmuTcp.port, 5003')
     .description('part 2: send a command to the PMU over TCP (IPv4) and print every message on its own line')
     .addHelpText(
@@ -140,7 +147,7 @@ Examples:
   socklab pdc CMD_short:1 --json
   socklab pdc CMD_floodme --recv-size 1024 > flood.txt`,
     )
-    .action((command: string, flags: PdcFlags, cmd: Command) => run(cmd, command, flags, false));
+    .action((command: string, flags: PdcFlags, cmd: Command) => runPdcCommand(context, cmd, command, flags));
 
   clientOptions(program.command('tls'), 'TLS PMU', 'client.tls.port, 5007')
     .description('part 6: the PDC over TLS: checks the server certificate against the CA, then as `pdc`')
@@ -165,5 +172,5 @@ Examples:
   socklab tls CMD_short:0 --ca certs/cacert.pem --servername 123456
   socklab tls CMD_short:0 --from-outside --ca certs/cacert.pem --servername pmu.example.org`,
     )
-    .action((command: string, flags: TlsFlags, cmd: Command) => (flags.fromOutside ? runFromOutside(context, cmd, command, flags) : run(cmd, command, flags, true)));
+    .action((command: string, flags: TlsFlags, cmd: Command) => (flags.fromOutside ? runFromOutside(context, cmd, command, flags) : runTlsCommand(context, cmd, command, flags)));
 }
