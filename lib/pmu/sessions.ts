@@ -51,7 +51,9 @@ export class PmuSession {
       // no session: it is logged as what it is and left out of the session count.
       const silent = this.command === null && this.outcome === NO_COMMAND;
       this.sessions.remove(this, sent, silent);
-      this.sessions.logger.info(silent ? 'connection without a command' : 'session', {
+      // At debug level when silent: a port check or a handshake alone is no session, and not worth a line each under a scan.
+      if (silent && !this.sessions.logger.isDebugEnabled()) return;
+      this.sessions.logger.log(silent ? 'debug' : 'info', silent ? 'connection without a command' : 'session', {
         peer: this.peer,
         command: this.command,
         outcome: this.outcome,
