@@ -76,8 +76,6 @@ export interface Campus {
   hosts: CourseHost[];
   /** The hosts file bind-mounted over /etc/hosts. */
   hostsFile: string;
-  /** What could not be set up as asked, for the user. */
-  notes: string[];
   /** Student host `index` (0, 1…), made on first use: one per program that must not answer for another. */
   student(index: number): Promise<StudentHost>;
   /** The emulators' settings on the course hosts: the TV channel's interface and the RESET server's addresses are the hosts'. */
@@ -94,7 +92,7 @@ export function setUpCampus(config: Config, flags: Pick<CampusFlags, 'alias' | '
   } catch (error) {
     throw socklabError('SOCKLAB_ERR_USAGE', (error as Error).message);
   }
-  const notes = setUpCourseNetwork(hosts, config.campus.mtu);
+  setUpCourseNetwork(hosts, config.campus.mtu);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'socklab-campus-'));
   const hostsPath = path.join(scratch, 'hosts');
   writeFileSync(hostsPath, hostsFile(hosts));
@@ -105,7 +103,6 @@ export function setUpCampus(config: Config, flags: Pick<CampusFlags, 'alias' | '
   return {
     hosts,
     hostsFile: hostsPath,
-    notes,
     config: { ...config, lab: { ...config.lab, tv: { ...config.lab.tv, iface: hosts.find((host) => host.emulators.includes('tv'))?.ipv4[0] ?? config.lab.tv.iface } } },
     student(index) {
       let host = students.get(index);
@@ -190,7 +187,7 @@ export async function runInside(loaded: LoadedConfig, flags: CampusFlags, comman
   };
   try {
     const [student] = await Promise.all([campus.student(0), startEmulators(campus, logger, onFatal, services)]);
-    for (const note of [...campus.notes, ...student.notes]) process.stderr.write(`socklab campus: ${note}\n`);
+    for (const note of student.notes) process.stderr.write(`socklab campus: ${note}\n`);
     if (flags.tlsPmu) tlsPmu = await startTlsPmu(loaded, campus, student);
     if (stopping) return signalExitCode(stopping);
     const program = commandLine.length > 0 ? commandLine : [process.env.SHELL || '/bin/sh'];

@@ -44,9 +44,9 @@ export interface LinkConditions {
 
 /**
  * The course network in the current namespace: `lo`, the bridge with the router's addresses, and
- * every course host's addresses on it. Returns notes on what could not be set up as asked.
+ * every course host's addresses on it.
  */
-export function setUpCourseNetwork(hosts: readonly CourseHost[], mtu: number): string[] {
+export function setUpCourseNetwork(hosts: readonly CourseHost[], mtu: number): void {
   const lines = [
     'link set dev lo up',
     // No spanning tree wait, no IGMP snooping: every datagram on the group reaches every port, and
@@ -61,7 +61,6 @@ export function setUpCourseNetwork(hosts: readonly CourseHost[], mtu: number): s
     for (const address of host.ipv6) lines.push(`addr add ${address}/${inRouterSubnet6(address) ? ROUTER.prefix6 : 128} dev ${BRIDGE} nodad`);
   }
   ipBatch(lines);
-  return [];
 }
 
 /** One student host: where a student's program runs. */

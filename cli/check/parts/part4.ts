@@ -9,7 +9,7 @@ import { CHANNEL_ID } from '../../../lib/tv.js';
 import { PLAY } from '../../../services/lab/play.js';
 import { TvChannel } from '../../../services/lab/tv-channel.js';
 
-import { combine, type Context, hostsRunning, outputEvidence, start, unlessFolderChanged } from './context.js';
+import { combine, type Context, outputEvidence, start, unlessFolderChanged } from './context.js';
 
 /** The sender has its input at once: it sends and ends (or is stopped) well within this. */
 const SENDER_TIMEOUT_MS = 5000;
@@ -36,10 +36,9 @@ interface Channel {
  */
 async function tvChannel(context: Context, from?: StudentHost): Promise<Channel> {
   const { tv } = context.config.lab;
-  const iface = hostsRunning(context, 'tv')[0]?.ipv4[0] ?? tv.iface;
-  const channel = new TvChannel({ ...tv, iface, intervalMs: 250, lines: PLAY }, recordingLogger('check').logger);
+  const channel = new TvChannel({ ...tv, intervalMs: 250, lines: PLAY }, recordingLogger('check').logger);
   const seen: Channel = { broadcast: [], others: [], replies: [], close: async () => undefined };
-  const membership = await joinGroups({ groups: [tv.group], port: tv.port, iface }, ({ payload, address }) => {
+  const membership = await joinGroups({ groups: [tv.group], port: tv.port, iface: tv.iface }, ({ payload, address }) => {
     if (payload.subarray(0, 6).toString('latin1') !== CHANNEL_ID) {
       if (from === undefined || address === from.ipv4) seen.others.push(payload);
       return;
