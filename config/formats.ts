@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type convict from 'convict';
 import { isCourseHost } from '../lib/campus/hosts.js';
+import { isConvention, PLACEHOLDERS } from '../lib/check/conventions.js';
 import { isScheduleWindow } from '../lib/family-schedule.js';
 import { isSenderId } from '../lib/tv.js';
 
@@ -191,6 +192,15 @@ export const FORMATS = [
         typeof v === 'object' && v !== null && !Array.isArray(v) &&
           Object.entries(v).every(([extension, command]) => /^[A-Za-z0-9]{1,10}$/.test(extension) && typeof command === 'string' && command.trim() !== ''),
         'a map from file extensions (without the dot) to commands, e.g. {"py": "python3", "js": "node"}',
+      ),
+  },
+  {
+    name: 'calling-conventions',
+    coerce: jsonOrText,
+    validate: (v) =>
+      check(
+        Array.isArray(v) && v.length > 0 && v.every(isConvention),
+        `a non-empty list of {"args": [...], "stdin": "..."} whose placeholders are among ${PLACEHOLDERS.map((name) => `{${name}}`).join(' ')}, e.g. [{"args": ["{host}", "{port}", "{command}"]}]`,
       ),
   },
   {

@@ -1,4 +1,5 @@
 import type { CourseHost } from '../lib/campus/hosts.js';
+import type { Convention } from '../lib/check/conventions.js';
 import type { ScheduleWindow } from '../lib/family-schedule.js';
 
 /**
@@ -17,6 +18,15 @@ function evenHoursIPv4(): ScheduleWindow[] {
     to: `${String(hour + 1).padStart(2, '0')}:00`,
     family: hour % 2 === 0 ? 'IPv4' : 'IPv6',
   }));
+}
+
+/** `check.conventions.*`: the ways a part's program is called, tried in order until one is not a usage error. */
+function conventions(who: string, list: Convention[]) {
+  return {
+    doc: `\`socklab check\`: how ${who} is called, tried in order; a run that ends in a usage error (IndexError/ValueError on sys.argv, EOFError, a "usage:" line, exit 2 before reaching a server) moves on to the next. Each: {"args": [...], "stdin": "..."} with {command} {host} {port} {group} {id} {cert} {key} {menu} (1 CMD_short, 2 CMD_floodme) {delay} {lines}. One entry pins it for a class.`,
+    format: 'calling-conventions',
+    default: list,
+  };
 }
 
 const schemaWithoutSources = {
@@ -341,7 +351,7 @@ const schemaWithoutSources = {
       format: 'positive-count',
       default: 64,
     },
-    outputBytes: { doc: '`socklab check`: output kept from a program (stdout and stderr); one that prints more is stopped.', format: 'positive-count', default: 1024 * 1024 },
+    outputBytes: { doc: '`socklab check`: output kept from a program (stdout and stderr), above the size of the flood it must print (pmu.floodBytes); one that prints more is stopped.', format: 'positive-count', default: 4 * 1024 * 1024 },
     fileBytes: { doc: '`socklab check`: largest file a program may write in its scratch folder (RLIMIT_FSIZE).', format: 'positive-count', default: 16 * 1024 * 1024 },
     tmpfsBytes: {
       doc: '`socklab check`: size of a program\'s working folder and of each of its /tmp, /var/tmp and /dev/shm (tmpfs, gone after the run).',
@@ -365,6 +375,35 @@ const schemaWithoutSources = {
       default: 1,
     },
     listenSeconds: { doc: '`socklab check`: how long the part 4 receiver listens to the TV channel.', format: 'positive-count', default: 4 },
+    conventions: {
+      part2: conventions('part 2\'s client', [
+        { args: ['{command}'], stdin: '{command}\n' },
+        { args: ['{host}', '{port}', '{command}'] },
+        { args: [] },
+        { args: [], stdin: '{menu}\n{delay}\n' },
+      ]),
+      part3: conventions('part 3\'s client', [{ args: [] }, { args: ['{host}'] }, { args: ['{host}', '{port}'] }]),
+      part4Receiver: conventions('part 4\'s receiver', [{ args: [] }, { args: ['{group}', '{port}'] }]),
+      part4Sender: conventions('part 4\'s sender', [
+        { args: ['{id}'], stdin: '{lines}' },
+        { args: [], stdin: '{lines}' },
+        { args: ['{group}', '{port}', '{id}'], stdin: '{lines}' },
+        { args: ['{group}', '{port}'], stdin: '{lines}' },
+        { args: [], stdin: '{id}\n{lines}' },
+      ]),
+      part5: conventions('part 5\'s client', [
+        { args: ['{command}'], stdin: '{command}\n' },
+        { args: ['{host}', '{port}', '{command}'] },
+        { args: [] },
+        { args: [], stdin: '{menu}\n{delay}\n' },
+      ]),
+      part6: conventions('part 6\'s server', [{ args: [] }, { args: ['{cert}', '{key}'] }, { args: ['{key}', '{cert}'] }]),
+    },
+    python: {
+      doc: '`socklab check`, `campus`, `notebook` and `doctor`: the Python that runs students\' programs. "" takes the first `python3` on PATH that has the modules a part needs (websocket-client for part 5); the evidence names it and its version.',
+      format: String,
+      default: '',
+    },
   },
   recorder: {
     groups: {

@@ -10,3 +10,6 @@ export const systemClock: Clock = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/** Time in ms since the epoch that never goes back within a process: gaps between two records stay true. */
+export const monotonicNow = (): number => performance.timeOrigin + performance.now();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import winston from 'winston';
 import { terminalSafe } from './terminal.js';
 
@@ -94,4 +94,10 @@ export function recordingLogger(service: string): { logger: Logger; records: () 
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { logger, records };
+}
+
+/** A logger whose records go nowhere: emulators that `socklab check` runs report through typed records instead. */
+export function quietLogger(service: string): Logger {
+  const stream = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return createLogger({ service, level: 'error', format: 'json', dir: '', rotateBytes: 1e6, keepFiles: 1, stream });
 }

@@ -199,6 +199,8 @@ function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlag
     ca: flags.ca ? path.resolve(flags.ca) : null,
     uids,
     processBase: isRoot() ? 0 : userProcesses(),
+    cert: layout.cert,
+    key: layout.key,
   };
 }
 

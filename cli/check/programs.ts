@@ -1,4 +1,6 @@
 import type { Config } from '../../config/schema.js';
+import { describeLoad, type Load, startLoadMeter } from '../../lib/check/load.js';
+import { quietLogger } from '../../lib/logger.js';
 import { notRun, type StepResult } from '../../lib/check/report.js';
 import { PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep } from '../../lib/check/submission.js';
 import { type CheckCampus, type CheckPlan, type Context } from './parts/context.js';
@@ -22,7 +24,9 @@ const PARTS: Record<ProgramStep, (context: Context) => Promise<StepResult>> = {
 /**
  * Runs every program of the plan inside the campus, each part on a student host of its own. Parts
  * that use different emulators run at once; part 6 after part 2 (the TLS grader and part 2's
- * emulator both speak the PMU protocol, and their evidence stays apart).
+ * emulator both speak the PMU protocol, and their evidence stays apart). A part that fails while
+ * the machine is loaded is run again alone, so that a TA's batch on a busy machine grades as a
+ * single check on an idle one.
  */
 export async function runPrograms(plan: CheckPlan, config: Config, campus: CheckCampus, onStep: (step: StepResult) => void = () => undefined): Promise<StepResult[]> {
   const { check } = config;
@@ -35,26 +39,40 @@ export async function runPrograms(plan: CheckPlan, config: Config, campus: Check
     hostOf: (step) => studentHosts[PROGRAM_STEPS.indexOf(step)]!,
     courseHosts: campus.hosts,
     hostsFile: campus.hostsFile,
+    logger: quietLogger('check'),
+    found: new Map(),
   };
   const results = new Map<ProgramStep, StepResult>();
-  const runStep = async (step: ProgramStep): Promise<void> => {
+  const runStep = async (step: ProgramStep): Promise<{ result: StepResult; load: Load | null }> => {
     const program = plan.programs[step];
-    let result: StepResult;
-    if (!program) result = notRun(step, step === 'part6' ? 'optional bonus: no Part6_PMU program handed in' : `no ${PROGRAM_PREFIX[step]}_… program in the folder`);
-    else if (!('command' in program)) result = notRun(step, program.reason);
-    else {
-      try {
-        result = await PARTS[step](context);
-      } catch (error) {
-        result = notRun(step, `the checker could not run it: ${(error as Error).message}`);
-      }
+    if (!program) return { result: notRun(step, step === 'part6' ? 'optional bonus: no Part6_PMU program handed in' : `no ${PROGRAM_PREFIX[step]}_… program in the folder`), load: null };
+    if (!('command' in program)) return { result: notRun(step, program.reason), load: null };
+    const meter = startLoadMeter();
+    try {
+      return { result: await PARTS[step](context), load: meter.stop() };
+    } catch (error) {
+      return { result: notRun(step, `the checker could not run it: ${(error as Error).message}`), load: meter.stop() };
     }
-    results.set(step, result);
-    onStep(result);
   };
+  const again: Array<{ step: ProgramStep; first: StepResult; load: Load }> = [];
   const chains: ProgramStep[][] = [['part2', 'part6'], ['part3'], ['part4-receiver', 'part4-sender'], ['part5']];
   await Promise.all(chains.map(async (chain) => {
-    for (const step of chain) await runStep(step);
+    for (const step of chain) {
+      const { result, load } = await runStep(step);
+      // A part that failed while the machine was loaded is judged again alone before it fails (below).
+      if (result.verdict === 'fail' && load?.loaded) again.push({ step, first: result, load });
+      else {
+        results.set(step, result);
+        onStep(result);
+      }
+    }
   }));
+  for (const { step, first, load } of again) {
+    const { result } = await runStep(step);
+    const note = { label: 'judged on a loaded machine', text: `the first run failed while the machine was loaded (${describeLoad(load)}): ${first.reason}\nthis verdict is from a second run, with the part alone` };
+    const final = { ...result, evidence: [note, ...result.evidence], durationMs: first.durationMs + result.durationMs };
+    results.set(step, final);
+    onStep(final);
+  }
   return (Object.keys(PARTS) as ProgramStep[]).map((step) => results.get(step)!);
 }

@@ -17,7 +17,8 @@ export interface GraderOptions {
   wrap?: (command: string[]) => string[];
 }
 
-export type GraderExchange = { ok: true; version: string; cipher: string; data: string } | { ok: false; error: string };
+/** A failed exchange keeps what it received before the error (a server that never closes). */
+export type GraderExchange = { ok: true; version: string; cipher: string; data: string } | { ok: false; error: string; data?: string };
 
 export interface GraderReport {
   /** The handout's SSLContext(PROTOCOL_SSLv23): no certificate check. */
@@ -45,7 +46,7 @@ export function runGrader(options: GraderOptions): Promise<GraderReport> {
       if (code !== 0) return reject(socklabError('SOCKLAB_ERR_NETWORK', `the grader's Python failed: ${stderr.trim().split('\n').pop()}`));
       const { asWritten, verifying, openssl } = JSON.parse(stdout) as Omit<GraderReport, 'messages' | 'summary'>;
       const splitter = new PmuMessageSplitter();
-      const items = asWritten.ok ? [...splitter.push(asWritten.data), ...splitter.end()] : [];
+      const items = asWritten.data ? [...splitter.push(asWritten.data), ...splitter.end()] : [];
       const messages = items.map((item) => item.text);
       const first = asWritten.ok
         ? `grader as the handout writes it (SSLContext(PROTOCOL_SSLv23), verifies nothing): ${asWritten.version} ${asWritten.cipher}, ${plural(messages.length, 'message')}`

@@ -18,6 +18,8 @@ export interface PmuSink {
 export interface PmuSent {
   messages: number;
   bytes: number;
+  /** What was sent, one item per send(), in order (kept by reference: the flood is not copied). */
+  items: Array<string | Buffer>;
 }
 
 export interface PmuResponse {
@@ -33,7 +35,7 @@ export interface PmuResponse {
  * Messages are scheduled from the first one, so d = 1 over n messages does not drift.
  */
 export function respond(command: PmuCommand, sink: PmuSink, options: PmuResponderOptions): PmuResponse {
-  const sent: PmuSent = { messages: 0, bytes: 0 };
+  const sent: PmuSent = { messages: 0, bytes: 0, items: [] };
   let finish!: (value: PmuSent) => void;
   const done = new Promise<PmuSent>((resolve) => (finish = resolve));
   let timer: NodeJS.Timeout | undefined;
@@ -46,6 +48,7 @@ export function respond(command: PmuCommand, sink: PmuSink, options: PmuResponde
   };
   const send = (data: string | Buffer): void => {
     sink.send(data);
+    sent.items.push(data);
     sent.messages += 1;
     sent.bytes += Buffer.byteLength(data);
   };

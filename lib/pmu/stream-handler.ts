@@ -3,7 +3,7 @@ import { peerOf } from '../address.js';
 import type { Logger } from '../logger.js';
 import { CommandReader, isCommandText, parsePmuCommand } from './command.js';
 import { type PmuResponderOptions, respond } from './responder.js';
-import { type PmuSession, PmuSessions, type SessionCounters } from './sessions.js';
+import { type PmuSession, PmuSessions, type SessionCounters, type SessionListener } from './sessions.js';
 
 export interface PmuStreamOptions extends PmuResponderOptions {
   maxIntervalSeconds: number;
@@ -23,6 +23,8 @@ export interface PmuStreamOptions extends PmuResponderOptions {
    * message is then its own record, as each `send()` of the handout's server is one SSL_write.
    */
   oneWriteAtATime?: boolean;
+  /** Told of each session as it ends (socklab check judges its programs on these). */
+  onSession?: SessionListener;
 }
 
 interface CommandEvents {
@@ -48,7 +50,7 @@ export class PmuStreamHandler {
     /** Extra fields for the session log line (TLS version and cipher). */
     private readonly describe: (socket: net.Socket) => Record<string, unknown> = () => ({}),
   ) {
-    this.sessions = new PmuSessions(logger);
+    this.sessions = new PmuSessions(logger, options.onSession);
   }
 
   get counters(): SessionCounters {

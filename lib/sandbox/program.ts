@@ -181,6 +181,11 @@ export class SandboxedProgram {
     this.child.kill('SIGKILL');
   }
 
+  /** What it has printed on standard output so far (part 3 stops a client once its answer shows). */
+  stdoutSoFar(): string {
+    return Buffer.concat(this.stdout).toString('utf8');
+  }
+
   /** Ends a program that is expected to run until stopped (a server, a receiver). */
   stop(): Promise<ProgramRun> {
     this.kill('stopped');

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { familyAt, nextBoundary, type ScheduleWindow } from '../../lib/family-schedule.js';
 import { type Family, formatHostPort } from '../../lib/address.js';
-import { type Clock, systemClock } from '../../lib/clock.js';
+import { type Clock, monotonicNow, systemClock } from '../../lib/clock.js';
 import { bindDatagram, closeSocket, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
@@ -23,6 +23,21 @@ export interface PmuUdpServerOptions {
   receiveBufferBytes: number;
   random: () => number;
   clock?: Clock;
+  /** Requests dropped before `dropProbability` applies, so that a judge always sees retransmissions. */
+  dropFirst?: number;
+  /** Told of every well-formed request (socklab check judges its programs on these). */
+  onRequest?: (record: ResetRequestRecord) => void;
+}
+
+/** One RESET request as the server saw it, and its fate. */
+export interface ResetRequestRecord {
+  from: string;
+  family: Family;
+  n: number;
+  /** The OFFSET reply sent, or null when the request was dropped. */
+  reply: string | null;
+  /** ms since the epoch, monotonic within a run. */
+  at: number;
 }
 
 export interface PmuUdpCounters {
@@ -48,12 +63,14 @@ export class PmuUdpServer {
   private started = false;
   private readonly clock: Clock;
   private readonly requestLog: RateLimitedLog;
+  private dropsLeft: number;
 
   constructor(
     private readonly options: Readonly<PmuUdpServerOptions>,
     private readonly logger: Logger,
   ) {
     this.port = options.port;
+    this.dropsLeft = options.dropFirst ?? 0;
     this.clock = options.clock ?? systemClock;
     this.requestLog = new RateLimitedLog(logger, { lines: 20, windowMs: 1000 }, () => this.clock.now());
   }
@@ -140,12 +157,18 @@ export class PmuUdpServer {
       this.requestLog.log('warn', 'malformed request ignored', { from, bytes: message.length, reason: whyNotResetRequest(text.slice(0, 64), this.options.maxN), malformed: this.counters.malformed });
       return;
     }
-    if (this.options.random() < this.options.dropProbability) {
+    const at = monotonicNow();
+    const family: Family = peer.family === 'IPv6' ? 'IPv6' : 'IPv4';
+    const dropped = this.dropsLeft > 0 || this.options.random() < this.options.dropProbability;
+    if (dropped) {
+      this.dropsLeft = Math.max(0, this.dropsLeft - 1);
       this.counters.dropped += 1;
       this.requestLog.log('info', 'request', { from, request: `RESET:${n}`, reply: null });
+      this.options.onRequest?.({ from, family, n, reply: null, at });
       return;
     }
     const reply = formatOffsetReply(Math.floor(this.options.random() * (n + 1)), this.options.offsetSeparator);
+    this.options.onRequest?.({ from, family, n, reply, at });
     socket.send(reply, peer.port, peer.address, (error) => {
       if (error) this.logger.warn('reply not sent', { from, error: error.message });
     });

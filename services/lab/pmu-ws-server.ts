@@ -6,7 +6,7 @@ import { closeServer, listen, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { parsePmuCommand } from '../../lib/pmu/command.js';
 import { type PmuResponderOptions, respond } from '../../lib/pmu/responder.js';
-import { PmuSessions, type SessionCounters } from '../../lib/pmu/sessions.js';
+import { PmuSessions, type SessionCounters, type SessionListener } from '../../lib/pmu/sessions.js';
 
 export interface PmuWsServerOptions extends PmuResponderOptions {
   host: string;
@@ -19,6 +19,8 @@ export interface PmuWsServerOptions extends PmuResponderOptions {
   frames: 'binary' | 'text';
   maxConnections: number;
   drainMs: number;
+  /** Told of each session as it ends (socklab check judges its programs on these). */
+  onSession?: SessionListener;
 }
 
 /** RFC 6455 §7.4.1 close codes used here. */
@@ -43,7 +45,7 @@ export class PmuWsServer {
     private readonly options: Readonly<PmuWsServerOptions>,
     private readonly logger: Logger,
   ) {
-    this.sessions = new PmuSessions(logger);
+    this.sessions = new PmuSessions(logger, options.onSession);
     this.wss = new WebSocketServer({ server: this.http, maxPayload: options.maxCommandBytes });
     this.wss.on('connection', (ws, request) => {
       const peer = peerOf(request.socket);

@@ -1,13 +1,12 @@
 import type { Config } from '../../../config/schema.js';
-import { judgeMessageLines, type Judgement } from '../../../lib/check/judge.js';
+import { type Convention, describeConvention, fillConvention, type PlaceholderValues, usageError } from '../../../lib/check/conventions.js';
+import { type Judgement } from '../../../lib/check/judge.js';
 import { type Evidence, type StepResult, trimmed } from '../../../lib/check/report.js';
 import { describeEnd, describeUsage, type ProgramRun, SandboxedProgram, type SandboxLimits } from '../../../lib/sandbox/program.js';
 import type { CourseEmulator, CourseHost } from '../../../lib/campus/hosts.js';
 import type { StudentHost } from '../../../lib/campus/network.js';
+import type { Logger } from '../../../lib/logger.js';
 import { PROGRAM_STEPS, type ProgramStep } from '../../../lib/check/submission.js';
-import { type Logger, recordingLogger } from '../../../lib/logger.js';
-import { pmuMessage } from '../../../lib/pmu/command.js';
-import { plural } from '../../../lib/words.js';
 
 
 /** What the outer `socklab check` hands the inner one, which runs in the campus. */
@@ -24,6 +23,9 @@ export interface CheckPlan {
   uids: number[] | null;
   /** The invoking user's processes outside the campus (RLIMIT_NPROC without a user of its own). */
   processBase: number;
+  /** The part 6 key and certificate, by their names in the folder ({cert} and {key} of the conventions). */
+  cert: string | null;
+  key: string | null;
 }
 
 /** The campus the programs run in: the course hosts, and a student host of its own per part. */
@@ -43,6 +45,10 @@ export interface Context {
   courseHosts: readonly CourseHost[];
   /** The campus's hosts file, which the programs see as /etc/hosts. */
   hostsFile: string;
+  /** For the emulators: quiet, since they report to the checker through typed records. */
+  logger: Logger;
+  /** The way each part's program turned out to be called, once a run showed it: its other scenarios use it at once. */
+  found: Map<ProgramStep, Convention>;
 }
 
 /** Runs started so far: each names its cgroup. */
@@ -105,61 +111,79 @@ export function unlessFolderChanged(judgement: Judgement, run: ProgramRun): Judg
 }
 
 /**
- * A client's verdict: what it did (`content`), but first whether it ended by itself and left the
- * submitted files alone, since a program stopped or meddling is the thing to fix first.
+ * A client's verdict: what it did (`content`), but first whether it ended by itself (unless the
+ * checker stopped it once it had seen enough) and left the submitted files alone, since a program
+ * stopped or meddling is the thing to fix first.
  */
-export function clientVerdict(context: Context, run: ProgramRun, content: Judgement, timeoutMs?: number): Judgement {
+export function clientVerdict(context: Context, run: ProgramRun, content: Judgement, timeoutMs?: number, stoppedOnPurpose = false): Judgement {
   const also = content.ok ? '' : `; ${content.reason}`;
   if (run.folderChanges.length > 0) return { ok: false, reason: `${folderChanged(run)}${also}` };
   const crash = content.ok ? null : crashReason(run);
   if (crash) return { ok: false, reason: `${crash}${also}` };
-  if (run.end !== 'exited') return { ok: false, reason: `${ended(context, run, timeoutMs)}${also}` };
+  if (run.end !== 'exited' && !stoppedOnPurpose) return { ok: false, reason: `${ended(context, run, timeoutMs)}${also}` };
   return content;
 }
 
-/** Sessions the PMU emulator logged: what it received, how many messages it sent. */
-export function sessionsOf(records: Array<Record<string, unknown>>): Array<{ command: string | null; messages: number; outcome: string }> {
-  return records
-    .filter((record) => record.message === 'session' || record.message === 'connection without a command')
-    .map((record) => ({ command: (record.command as string | null) ?? null, messages: Number(record.messages ?? 0), outcome: String(record.outcome) }));
-}
-
-export const expectedMessages = (count: number): string[] => Array.from({ length: count }, (_, index) => pmuMessage(index + 1));
-
-/** Flushes what the emulator logged on its way out before it is read. */
+/** Flushes what the emulators recorded on their way out before it is read. */
 export const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** One run of a PMU client against a fresh emulator: the emulator's sessions judged with the output. */
-export async function pmuClientRun(
+export const CONVENTION_KEYS: Record<ProgramStep, keyof Config['check']['conventions']> = {
+  part2: 'part2',
+  part3: 'part3',
+  'part4-receiver': 'part4Receiver',
+  'part4-sender': 'part4Sender',
+  part5: 'part5',
+  part6: 'part6',
+};
+
+/** One run of a program, and whether it reached what it was to reach (a server, the group; a server: it listened). */
+export interface Tried<T> {
+  run: ProgramRun;
+  contacted: boolean;
+  result: T;
+}
+
+export interface Adapted<T> extends Tried<T> {
+  /** How it was called, one line per attempt, for the evidence. */
+  attempts: string[];
+  /** Set when every convention ended in a usage error. */
+  noConvention: string | null;
+}
+
+/**
+ * Runs a part's program the way a TA would find out how it wants to be called: each convention
+ * of `check.conventions.<part>` in order, until a run is not a usage error. The convention found
+ * is kept, so the part's other scenarios use it at once.
+ */
+export async function runAdapting<T>(
   context: Context,
   step: ProgramStep,
-  label: string,
-  command: string,
-  server: (logger: Logger) => { listen(): Promise<unknown>; close(): Promise<void> },
-  timeoutMs: number,
-): Promise<{ judgement: Judgement; evidence: Evidence[] }> {
-  const { logger, records } = recordingLogger('check');
-  const emulator = server(logger);
-  let run: ProgramRun;
-  try {
-    await emulator.listen();
-    run = await start(context, step, [command], { stdin: `${command}\n`, timeoutMs }).finished;
-  } finally {
-    await emulator.close();
+  values: PlaceholderValues,
+  once: (call: { args: string[]; stdin?: string }) => Promise<Tried<T>>,
+): Promise<Adapted<T>> {
+  const known = context.found.get(step);
+  const conventions = known ? [known] : context.config.check.conventions[CONVENTION_KEYS[step]];
+  const attempts: string[] = [];
+  const usages: string[] = [];
+  let last: Tried<T> | undefined;
+  for (const convention of conventions) {
+    const call = fillConvention(convention, values);
+    if (!call) continue;
+    last = await once(call);
+    const usage = usageError(last.run, last.contacted);
+    if (!usage) {
+      context.found.set(step, convention);
+      attempts.push(`${describeConvention(convention)}: ${known ? 'as found before' : 'it ran'}`);
+      return { ...last, attempts, noConvention: null };
+    }
+    attempts.push(`${describeConvention(convention)}: ${usage}, so the next way was tried`);
+    usages.push(`${describeConvention(convention)} (${usage})`);
   }
-  await settled();
-  const sessions = sessionsOf(records());
-  const evidence = [
-    { label: `${label}: the emulator received`, text: sessions.length > 0 ? sessions.map((session) => `${session.command ?? '(no command)'}: ${session.outcome}, ${plural(session.messages, 'message')} sent`).join('\n') : 'no connection' },
-    ...outputEvidence(label, run, context, timeoutMs),
-  ];
-  const session = sessions.find((candidate) => candidate.command === command);
-  let content: Judgement;
-  if (sessions.length === 0) content = { ok: false, reason: 'the emulator received no connection' };
-  else if (!session) content = { ok: false, reason: `asked for ${command} (as its first argument and on standard input), the emulator received ${sessions.map((s) => s.command ?? 'no command').join(', ')}` };
-  else content = judgeMessageLines(run.stdout, expectedMessages(session.messages));
-  return { judgement: clientVerdict(context, run, content, timeoutMs), evidence };
+  if (!last) throw new Error(`no convention of check.conventions.${CONVENTION_KEYS[step]} has its values here`);
+  return { ...last, attempts, noConvention: `no way of calling it worked: ${usages.join('; ')}` };
 }
+
+export const attemptsEvidence = (label: string, attempts: string[]): Evidence => ({ label: `${label}: how it was called`, text: attempts.join('\n') });
 
 export function combine(step: ProgramStep, runs: Array<{ label: string; judgement: Judgement; evidence: Evidence[] }>, startedAt: number): StepResult {
   const failed = runs.filter((run) => !run.judgement.ok);

@@ -1,26 +1,41 @@
 import { type StepResult } from '../../../lib/check/report.js';
-import { type Logger } from '../../../lib/logger.js';
 import { pmuProtocolOptions } from '../../../services/lab/index.js';
 import { PmuTcpServer } from '../../../services/lab/pmu-tcp-server.js';
 
-import { ALL_COURSE_ADDRESSES, combine, type Context, pmuClientRun } from './context.js';
+import { ALL_COURSE_ADDRESSES, type Context } from './context.js';
+import { pmuClientPart } from './pmu-client.js';
 
-/** Part 2: CMD_short:0 plain and sliced (what separates splitting messages from printing reads), CMD_short:1. */
-export async function part2(context: Context): Promise<StepResult> {
-  const startedAt = performance.now();
+/**
+ * Part 2, every scenario the handout grades: CMD_short:0, plain and with the PMU writing small
+ * slices (what separates splitting messages from printing reads), CMD_short:1 (the handout's
+ * first paragraph asks for both), and CMD_floodme (Q14–Q16: the whole text displayed).
+ */
+export function part2(context: Context): Promise<StepResult> {
   const { config } = context;
   const { sliceBytes, sliceGapMs } = config.check;
-  const runs = [
-    { label: 'CMD_short:0', command: 'CMD_short:0', sliceBytes: 0, sliceGapMs: 0 },
-    { label: `CMD_short:0 with the PMU writing ${sliceBytes}-byte slices ${sliceGapMs} ms apart`, command: 'CMD_short:0', sliceBytes, sliceGapMs },
-    { label: 'CMD_short:1', command: 'CMD_short:1', sliceBytes: 0, sliceGapMs: 0 },
-  ];
-  const results = [];
-  for (const run of runs) {
-    const timeoutMs = context.timeoutMs + (run.command === 'CMD_short:1' ? config.pmu.messagesMax * 1000 : 0);
-    const server = (logger: Logger) =>
-      new PmuTcpServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuTcp, host: ALL_COURSE_ADDRESSES, sliceBytes: run.sliceBytes, sliceGapMs: run.sliceGapMs, lingerMs: 500, drainMs: 1000 }, logger);
-    results.push({ label: run.label, ...(await pmuClientRun(context, 'part2', run.label, run.command, server, timeoutMs)) });
-  }
-  return combine('part2', results, startedAt);
+  return pmuClientPart(context, {
+    step: 'part2',
+    emulator: 'pmu-tcp',
+    port: config.lab.pmuTcp.port,
+    scenarios: [
+      { label: 'CMD_short:0', command: 'CMD_short:0', sliced: false },
+      { label: `CMD_short:0 with the PMU writing ${sliceBytes}-byte slices ${sliceGapMs} ms apart`, command: 'CMD_short:0', sliced: true },
+      { label: 'CMD_short:1', command: 'CMD_short:1', sliced: false },
+      { label: 'CMD_floodme', command: 'CMD_floodme', sliced: false },
+    ],
+    server: (sliced, onSession) =>
+      new PmuTcpServer(
+        {
+          ...pmuProtocolOptions(config.pmu),
+          ...config.lab.pmuTcp,
+          host: ALL_COURSE_ADDRESSES,
+          sliceBytes: sliced ? sliceBytes : 0,
+          sliceGapMs: sliced ? sliceGapMs : 0,
+          lingerMs: 500,
+          drainMs: 1000,
+          onSession,
+        },
+        context.logger,
+      ),
+  });
 }

@@ -1,15 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeReceiverOutput, judgeSenderDatagrams } from '../../../lib/check/judge.js';
 import { type StepResult, trimmed } from '../../../lib/check/report.js';
-import { type ProgramRun } from '../../../lib/sandbox/program.js';
 import type { StudentHost } from '../../../lib/campus/network.js';
-import { recordingLogger } from '../../../lib/logger.js';
 import { joinGroups } from '../../../lib/multicast.js';
 import { CHANNEL_ID } from '../../../lib/tv.js';
 import { PLAY } from '../../../services/lab/play.js';
 import { TvChannel } from '../../../services/lab/tv-channel.js';
 
-import { combine, type Context, outputEvidence, start, unlessFolderChanged } from './context.js';
+import { attemptsEvidence, clientVerdict, combine, type Context, outputEvidence, runAdapting, start, unlessFolderChanged } from './context.js';
 
 /** The sender has its input at once: it sends and ends (or is stopped) well within this. */
 const SENDER_TIMEOUT_MS = 5000;
@@ -36,7 +34,7 @@ interface Channel {
  */
 async function tvChannel(context: Context, from?: StudentHost): Promise<Channel> {
   const { tv } = context.config.lab;
-  const channel = new TvChannel({ ...tv, intervalMs: 250, lines: PLAY }, recordingLogger('check').logger);
+  const channel = new TvChannel({ ...tv, intervalMs: 250, lines: PLAY }, context.logger);
   const seen: Channel = { broadcast: [], others: [], replies: [], close: async () => undefined };
   const membership = await joinGroups({ groups: [tv.group], port: tv.port, iface: tv.iface }, ({ payload, address }) => {
     if (payload.subarray(0, 6).toString('latin1') !== CHANNEL_ID) {
@@ -57,40 +55,54 @@ async function tvChannel(context: Context, from?: StudentHost): Promise<Channel>
 /** Part 4.1: the receiver listens while the channel broadcasts; it must print what was sent. */
 export async function part4Receiver(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
-  const channel = await tvChannel(context);
-  let run: ProgramRun;
-  try {
-    const program = start(context, 'part4-receiver', [], { timeoutMs: context.timeoutMs + context.config.check.listenSeconds * 1000 });
-    await Promise.race([sleep(context.config.check.listenSeconds * 1000), program.finished]);
-    run = await program.stop();
-  } finally {
-    await channel.close();
-  }
-  const evidence = [{ label: 'the channel sent', text: trimmed(channel.broadcast.join('\n'), 8) }, ...outputEvidence('receiver', run, context)];
-  let judgement = judgeReceiverOutput(run.stdout, channel.broadcast, 3);
-  judgement = unlessFolderChanged(judgement, run);
+  const { tv } = context.config.lab;
+  const listenMs = context.config.check.listenSeconds * 1000;
+  const adapted = await runAdapting(context, 'part4-receiver', { group: tv.group, port: String(tv.port) }, async (call) => {
+    const channel = await tvChannel(context);
+    try {
+      const program = start(context, 'part4-receiver', call.args, { stdin: call.stdin, timeoutMs: context.timeoutMs + listenMs });
+      await Promise.race([sleep(listenMs), program.finished]);
+      return { run: await program.stop(), contacted: false, result: channel.broadcast };
+    } finally {
+      await channel.close();
+    }
+  });
+  const { run, result: broadcast } = adapted;
+  const evidence = [attemptsEvidence('receiver', adapted.attempts), { label: 'the channel sent', text: trimmed(broadcast.join('\n'), 8) }, ...outputEvidence('receiver', run, context)];
+  let content = judgeReceiverOutput(run.stdout, broadcast, 3);
+  if (adapted.noConvention) content = { ok: false, reason: `${adapted.noConvention}; ${content.reason}` };
+  // A receiver runs until stopped; one that crashed is told so, not that it printed too little.
+  const judgement = clientVerdict(context, run, content, undefined, run.end === 'stopped');
   return combine('part4-receiver', [{ label: 'receiver', judgement, evidence }], startedAt);
 }
 
-/** Part 4.2: the sender gets lines on standard input (the second over 300 characters, which the channel answers, Q22). */
+/** Part 4.2: the sender gets lines on standard input, the long one first (over 300 characters, which the channel answers, Q22). */
 export async function part4Sender(context: Context): Promise<StepResult> {
   const startedAt = performance.now();
-  const channel = await tvChannel(context, context.hostOf('part4-sender'));
+  const { tv } = context.config.lab;
   const [id] = context.plan.camipro;
-  let run: ProgramRun;
-  try {
-    run = await start(context, 'part4-sender', id ? [id] : [], { stdin: `${SENDER_LINES.join('\n')}\n`, timeoutMs: SENDER_TIMEOUT_MS }).finished;
-    await sleep(300); // the channel's answer to the long line
-  } finally {
-    await channel.close();
-  }
+  const values = { group: tv.group, port: String(tv.port), lines: `${SENDER_LINES.join('\n')}\n`, ...(id ? { id } : {}) };
+  const adapted = await runAdapting(context, 'part4-sender', values, async (call) => {
+    const channel = await tvChannel(context, context.hostOf('part4-sender'));
+    try {
+      const run = await start(context, 'part4-sender', call.args, { stdin: call.stdin, timeoutMs: SENDER_TIMEOUT_MS }).finished;
+      await sleep(300); // the channel's answer to the long line
+      return { run, contacted: channel.others.length > 0, result: channel };
+    } finally {
+      await channel.close();
+    }
+  });
+  const { run, result: channel } = adapted;
   const evidence = [
+    attemptsEvidence('sender', adapted.attempts),
     { label: 'datagrams on the group (not the channel\'s)', text: trimmed(channel.others.map((payload) => JSON.stringify(payload.toString('utf8'))).join('\n'), 10) || 'none' },
     ...(channel.replies.length > 0 ? [{ label: 'the channel answered', text: channel.replies.join('\n') }] : []),
     ...outputEvidence('sender', run, context, SENDER_TIMEOUT_MS),
   ];
   let judgement = judgeSenderDatagrams(channel.others.map((payload) => ({ payload })), SENDER_LINES, context.plan.camipro);
+  if (adapted.noConvention) judgement = { ok: false, reason: `${adapted.noConvention}; ${judgement.reason}` };
   judgement = unlessFolderChanged(judgement, run);
+  if (!judgement.ok) judgement = clientVerdict(context, run, judgement, SENDER_TIMEOUT_MS, true);
   if (judgement.ok && run.end !== 'exited') judgement = { ok: true, reason: `${judgement.reason}; note: it did not exit at the end of its input` };
   return combine('part4-sender', [{ label: 'sender', judgement, evidence }], startedAt);
 }

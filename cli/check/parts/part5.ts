@@ -1,15 +1,22 @@
 import { type StepResult } from '../../../lib/check/report.js';
-import { type Logger } from '../../../lib/logger.js';
 import { pmuProtocolOptions } from '../../../services/lab/index.js';
 import { PmuWsServer } from '../../../services/lab/pmu-ws-server.js';
 
-import { ALL_COURSE_ADDRESSES, combine, type Context, pmuClientRun } from './context.js';
+import { ALL_COURSE_ADDRESSES, type Context } from './context.js';
+import { pmuClientPart } from './pmu-client.js';
 
-/** Part 5: CMD_short:0 over WebSocket. */
-export async function part5(context: Context): Promise<StepResult> {
-  const startedAt = performance.now();
+/** Part 5 over WebSocket: CMD_short:0, and CMD_floodme, with which the handout ends the part. */
+export function part5(context: Context): Promise<StepResult> {
   const { config } = context;
-  const server = (logger: Logger) => new PmuWsServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuWs, host: ALL_COURSE_ADDRESSES, drainMs: 1000 }, logger);
-  const result = await pmuClientRun(context, 'part5', 'CMD_short:0', 'CMD_short:0', server, context.timeoutMs);
-  return combine('part5', [{ label: 'CMD_short:0 over WebSocket', ...result }], startedAt);
+  return pmuClientPart(context, {
+    step: 'part5',
+    emulator: 'pmu-ws',
+    port: config.lab.pmuWs.port,
+    scenarios: [
+      { label: 'CMD_short:0 over WebSocket', command: 'CMD_short:0', sliced: false },
+      { label: 'CMD_floodme over WebSocket', command: 'CMD_floodme', sliced: false },
+    ],
+    server: (_sliced, onSession) =>
+      new PmuWsServer({ ...pmuProtocolOptions(config.pmu), ...config.lab.pmuWs, host: ALL_COURSE_ADDRESSES, drainMs: 1000, onSession }, context.logger),
+  });
 }

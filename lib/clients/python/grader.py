@@ -21,12 +21,12 @@ def exchange(verifying):
     if verifying:
         context.verify_mode = ssl.CERT_REQUIRED
         context.check_hostname = bool(server_name)
+    data = b''
     try:
         with socket.create_connection((host, port), timeout=10) as raw:
             with context.wrap_socket(raw, server_hostname=server_name or None) as secure:
                 version, cipher = secure.version(), secure.cipher()[0]  # before the server's close ends the session
                 secure.sendall(command.encode())
-                data = b''
                 while True:
                     chunk = secure.recv(4096)
                     if not chunk:
@@ -34,7 +34,8 @@ def exchange(verifying):
                     data += chunk
                 return {'ok': True, 'version': version, 'cipher': cipher, 'data': data.decode('utf-8', 'replace')}
     except (OSError, ssl.SSLError) as error:
-        return {'ok': False, 'error': str(error)}
+        # What came before the error counts too: a server that sends and never closes is told so.
+        return {'ok': False, 'error': str(error), 'data': data.decode('utf-8', 'replace')}
 
 
 print(json.dumps({'asWritten': exchange(False), 'verifying': exchange(True) if ca else None, 'openssl': ssl.OPENSSL_VERSION}))

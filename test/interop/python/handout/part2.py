@@ -18,7 +18,7 @@ while True:
     data += chunk
 s.close()
 if sys.argv[1] == 'CMD_floodme':
-    print(len(data))
+    sys.stdout.write(data.decode())
 else:
     for message in re.findall(r'This is PMU data \d+?(?=This is PMU data|$)', data.decode()):
         print(message)

@@ -13,7 +13,7 @@ events = 0
 def on_message(ws, message):
     global events
     events += 1
-    print(message.decode() if sys.argv[1] != 'CMD_floodme' else len(message))
+    print(message.decode())
 
 
 def on_open(ws):
