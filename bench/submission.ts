@@ -33,17 +33,30 @@ export interface CourseMaterial {
   key: string;
   otherKey: string;
   cert: string;
+  /** The handout's own `openssl genrsa … 1024` key and its certificate, which Python ≥ 3.10 refuses at security level 2. */
+  weakKey: string;
+  weakCert: string;
 }
 
 /** A course CA and a certificate it signed for a part 6 server, as the course hands them out. */
 export function courseMaterial(dir: string): CourseMaterial {
   const ca = path.join(dir, 'ca');
-  const material = { caCert: path.join(ca, CA_CERT), key: path.join(dir, 'server_key.pem'), otherKey: path.join(dir, 'other_key.pem'), cert: path.join(dir, 'server.cert.pem') };
+  const material = {
+    caCert: path.join(ca, CA_CERT),
+    key: path.join(dir, 'server_key.pem'),
+    otherKey: path.join(dir, 'other_key.pem'),
+    cert: path.join(dir, 'server.cert.pem'),
+    weakKey: path.join(dir, 'weak_key.pem'),
+    weakCert: path.join(dir, 'weak.cert.pem'),
+  };
   initCa({ dir: ca, cn: 'course CA', days: 30, force: false });
   makeKey({ bits: 2048, out: material.key, force: false });
   makeKey({ bits: 2048, out: material.otherKey, force: false });
   makeCsr({ keyFile: material.key, subject: { cn: 'pmu.example' }, sans: ['DNS:pmu.example'], out: path.join(dir, 'server.csr'), force: false });
   signCsr({ caDir: ca, csrFile: path.join(dir, 'server.csr'), days: 30, out: material.cert, force: false });
+  makeKey({ bits: 1024, out: material.weakKey, force: false });
+  makeCsr({ keyFile: material.weakKey, subject: { cn: 'pmu.example' }, sans: ['DNS:pmu.example'], out: path.join(dir, 'weak.csr'), force: false });
+  signCsr({ caDir: ca, csrFile: path.join(dir, 'weak.csr'), days: 30, out: material.weakCert, force: false });
   return material;
 }
 
@@ -52,7 +65,7 @@ export interface SubmissionSpec {
   programs: Partial<Record<ProgramStep, string>>;
   /** File names that differ from the handout's, by part. */
   names?: Partial<Record<ProgramStep, string>>;
-  key?: 'matching' | 'other';
+  key?: 'matching' | 'other' | 'weak';
 }
 
 /** `parent/Lab3_123456_654321`, readable by every user, with the programs, a report, and the key material when asked. */
@@ -65,9 +78,10 @@ export function buildSubmission(parent: string, spec: SubmissionSpec, material: 
   }
   writeFileSync(path.join(folder, 'report.pdf'), '%PDF-1.4\n% the filled-in handout\n');
   if (spec.key) {
-    copyFileSync(spec.key === 'matching' ? material.key : material.otherKey, path.join(folder, `${one}_key.pem`));
+    const key = { matching: material.key, other: material.otherKey, weak: material.weakKey }[spec.key];
+    copyFileSync(key, path.join(folder, `${one}_key.pem`));
     chmodSync(path.join(folder, `${one}_key.pem`), 0o644); // as a zip gives it
-    copyFileSync(material.cert, path.join(folder, `${one}.cert.pem`));
+    copyFileSync(spec.key === 'weak' ? material.weakCert : material.cert, path.join(folder, `${one}.cert.pem`));
   }
   for (const dir of [parent, folder]) chmodSync(dir, 0o755);
   return folder;

@@ -74,6 +74,17 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   });
 }
 
+/**
+ * A bounded CPU hog, as a busy machine has: `processes` busy loops at the checker's own priority,
+ * each ending by itself after `seconds` (and killed with the test before that).
+ */
+export function cpuHog(processes: number, seconds: number): void {
+  for (let index = 0; index < processes; index += 1) {
+    const hog = spawn(process.execPath, ['-e', `const end = Date.now() + ${seconds * 1000}; while (Date.now() < end);`], { stdio: 'ignore', detached: true });
+    onTestFinished(() => killGroup(hog.pid));
+  }
+}
+
 export function withoutSocklabVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('SOCKLAB_')));
 }

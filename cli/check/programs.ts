@@ -3,7 +3,7 @@ import { describeLoad, type Load, startLoadMeter } from '../../lib/check/load.js
 import { quietLogger } from '../../lib/logger.js';
 import { notRun, type StepResult } from '../../lib/check/report.js';
 import { PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep } from '../../lib/check/submission.js';
-import { type CheckCampus, type CheckPlan, type Context } from './parts/context.js';
+import { type CheckCampus, type CheckPlan, type Context, type PartResult } from './parts/context.js';
 import { part2 } from './parts/part2.js';
 import { part3 } from './parts/part3.js';
 import { part4Receiver, part4Sender } from './parts/part4.js';
@@ -12,7 +12,7 @@ import { part6 } from './parts/part6.js';
 
 export type { CheckPlan } from './parts/context.js';
 
-const PARTS: Record<ProgramStep, (context: Context) => Promise<StepResult>> = {
+const PARTS: Record<ProgramStep, (context: Context) => Promise<PartResult>> = {
   part2,
   part3,
   'part4-receiver': part4Receiver,
@@ -43,24 +43,27 @@ export async function runPrograms(plan: CheckPlan, config: Config, campus: Check
     found: new Map(),
   };
   const results = new Map<ProgramStep, StepResult>();
-  const runStep = async (step: ProgramStep): Promise<{ result: StepResult; load: Load | null }> => {
+  const runStep = async (step: ProgramStep): Promise<{ result: StepResult; retry: Load | null }> => {
     const program = plan.programs[step];
-    if (!program) return { result: notRun(step, step === 'part6' ? 'optional bonus: no Part6_PMU program handed in' : `no ${PROGRAM_PREFIX[step]}_… program in the folder`), load: null };
-    if (!('command' in program)) return { result: notRun(step, program.reason), load: null };
+    if (!program) return { result: notRun(step, step === 'part6' ? 'optional bonus: no Part6_PMU program handed in' : `no ${PROGRAM_PREFIX[step]}_… program in the folder`), retry: null };
+    if (!('command' in program)) return { result: notRun(step, program.reason), retry: null };
     const meter = startLoadMeter();
     try {
-      return { result: await PARTS[step](context), load: meter.stop() };
+      const { result, timing } = await PARTS[step](context);
+      const load = meter.stop();
+      // A failure a loaded machine can cause (a timing window, a time limit) is judged again alone before it stands.
+      return { result, retry: result.verdict === 'fail' && timing && load.loaded ? load : null };
     } catch (error) {
-      return { result: notRun(step, `the checker could not run it: ${(error as Error).message}`), load: meter.stop() };
+      meter.stop();
+      return { result: notRun(step, `the checker could not run it: ${(error as Error).message}`), retry: null };
     }
   };
   const again: Array<{ step: ProgramStep; first: StepResult; load: Load }> = [];
   const chains: ProgramStep[][] = [['part2', 'part6'], ['part3'], ['part4-receiver', 'part4-sender'], ['part5']];
   await Promise.all(chains.map(async (chain) => {
     for (const step of chain) {
-      const { result, load } = await runStep(step);
-      // A part that failed while the machine was loaded is judged again alone before it fails (below).
-      if (result.verdict === 'fail' && load?.loaded) again.push({ step, first: result, load });
+      const { result, retry } = await runStep(step);
+      if (retry) again.push({ step, first: result, load: retry });
       else {
         results.set(step, result);
         onStep(result);

@@ -5,6 +5,8 @@ import { plural } from '../words.js';
 export interface Judgement {
   ok: boolean;
   reason: string;
+  /** A failure a loaded machine can cause (a timing window, a time limit): judged again before it stands. */
+  timing?: boolean;
 }
 
 const MESSAGE = new RegExp(`${MESSAGE_PREFIX}(\\d+)(?!\\d)`, 'g');
@@ -83,9 +85,9 @@ export function judgeRetransmissions(requestTimes: readonly number[], slackMs = 
   const gaps = requestTimes.slice(1).map((at, index) => at - requestTimes[index]!);
   const shown = gaps.map((gap) => `${(gap / 1000).toFixed(2)} s`).join(', ');
   const tooShort = gaps.find((gap) => gap < RETRANSMIT_MIN_MS - slackMs);
-  if (tooShort !== undefined) return { ok: false, reason: `retransmitted after ${shown}: faster than the 1 s timeout` };
+  if (tooShort !== undefined) return { ok: false, reason: `retransmitted after ${shown}: faster than the 1 s timeout`, timing: true };
   const tooLong = gaps.find((gap) => gap > RETRANSMIT_MAX_MS + slackMs);
-  if (tooLong !== undefined) return { ok: false, reason: `retransmitted after ${shown}: much slower than the 1 s timeout` };
+  if (tooLong !== undefined) return { ok: false, reason: `retransmitted after ${shown}: much slower than the 1 s timeout`, timing: true };
   return { ok: true, reason: `retransmitted after ${shown}` };
 }
 
@@ -132,5 +134,5 @@ export function judgeReceiverOutput(output: string, broadcast: readonly string[]
   if (shown.length >= Math.min(atLeast, broadcast.length)) {
     return { ok: true, reason: `printed ${shown.length} of the ${broadcast.length} lines the channel sent while it ran` };
   }
-  return { ok: false, reason: `printed ${shown.length} of the ${broadcast.length} lines the channel sent while it ran (at least ${atLeast} expected)` };
+  return { ok: false, reason: `printed ${shown.length} of the ${broadcast.length} lines the channel sent while it ran (at least ${atLeast} expected)`, timing: true };
 }

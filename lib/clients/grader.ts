@@ -13,6 +13,8 @@ export interface GraderOptions {
   command: string;
   /** The name the grader gives as server_hostname (SNI, and the name a verifying grader checks); "": none, and no host check. */
   servername: string;
+  /** Longest wait to connect and for each read (default 10 s: a grader far from the server). */
+  timeoutSeconds?: number;
   /** Runs the grader's Python through this (e.g. on the student host where the server listens). */
   wrap?: (command: string[]) => string[];
 }
@@ -35,7 +37,7 @@ const SCRIPT = path.join(projectRoot, 'lib', 'clients', 'python', 'grader.py');
 /** Connects as the handout's part 6 grader does, with Python (lib/clients/python/grader.py), and says what a verifying grader makes of the server. */
 export function runGrader(options: GraderOptions): Promise<GraderReport> {
   return new Promise((resolve, reject) => {
-    const command = (options.wrap ?? ((plain: string[]) => plain))(['python3', SCRIPT, options.host, String(options.port), options.ca, options.command, options.servername]);
+    const command = (options.wrap ?? ((plain: string[]) => plain))(['python3', SCRIPT, options.host, String(options.port), options.ca, options.command, options.servername, String(options.timeoutSeconds ?? 10)]);
     const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

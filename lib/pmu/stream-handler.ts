@@ -18,6 +18,8 @@ export interface PmuStreamOptions extends PmuResponderOptions {
   sliceBytes: number;
   /** With `sliceBytes`: milliseconds between two slices (0: the next event-loop turn). */
   sliceGapMs?: number;
+  /** With `sliceBytes`: false writes the flood whole (socklab check: 1 MiB in 7-byte slices 1 ms apart would take minutes). */
+  sliceFlood?: boolean;
   /**
    * Hand the transport one message at a time (the next once the last is written): over TLS each
    * message is then its own record, as each `send()` of the handout's server is one SSL_write.
@@ -77,9 +79,10 @@ export class PmuStreamHandler {
         if (!parsed.ok) return this.fail(socket, session, parsed.reason, text);
         onCommand();
         const end = (): void => void socket.end(() => this.linger(socket));
+        const sliced = this.options.sliceBytes > 0 && (parsed.command.kind !== 'flood' || this.options.sliceFlood !== false);
         const sink =
-          this.options.sliceBytes > 0 || this.options.oneWriteAtATime
-            ? queuedSink(socket, this.options.sliceBytes, this.options.sliceGapMs ?? 0, end)
+          sliced || this.options.oneWriteAtATime
+            ? queuedSink(socket, sliced ? this.options.sliceBytes : 0, this.options.sliceGapMs ?? 0, end)
             : { send: (data: string | Buffer) => void socket.write(data), end };
         session.answering(text, respond(parsed.command, sink, this.options));
       },

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,20 +8,13 @@ import { machineChecks } from '../../lib/campus/doctor.js';
 import type { CheckReport, StepId } from '../../lib/check/report.js';
 import type { ProgramStep } from '../../lib/check/submission.js';
 import { CLI, pythonCsv, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
+import { checkJson, checkRoot, FAST, sandboxProcesses as leftBehind, stepOf, twoAtATime } from './check/support.js';
 
 // Every program of these submissions runs inside the campus that `socklab check` makes: a network
 // namespace with only lo, the course names on emulators. The programs themselves refuse to run elsewhere.
 const canRun = machineChecks({ campusOnly: true }).every((check) => check.ok);
 const [ONE, TWO] = CAMIPRO;
-/** Short runs: n = 3 (CMD_short:1 takes 3 s), clients stopped after 4 s, the receiver listens 2 s. */
-const FAST = ['--pmu.messagesMin', '3', '--pmu.messagesMax', '3', '--check.timeoutSeconds', '4', '--check.listenSeconds', '2'];
-
-const root = mkdtempSync(path.join(os.tmpdir(), 'socklab-check-test-'));
-chmodSync(root, 0o755); // the unprivileged run reads the submissions too
-/** The checks' own temporary folder: the programs run in copies below it, which tells them from another suite's. */
-const TMPDIR = path.join(root, 'tmp');
-mkdirSync(TMPDIR, { mode: 0o1777 });
-chmodSync(TMPDIR, 0o1777);
+const { root, tmp: TMPDIR } = checkRoot('socklab-check-test-');
 let material: CourseMaterial;
 
 const SUBMISSIONS: Record<string, SubmissionSpec> = {
@@ -49,45 +42,17 @@ const EXPECTED: Record<string, { step: StepId; reason: RegExp } | 'all pass'> = 
   misnamed: { step: 'names', reason: new RegExp(`part5_${ONE}_${TWO}\\.py should be named Part5_${ONE}_${TWO}\\.py`) },
   'never-exits': { step: 'part5', reason: /did not exit within 4 s/ },
   'fork-bomb': { step: 'part5', reason: /did not exit within 4 s.*fork bomb/ },
-  'prints-forever': { step: 'part2', reason: /printed more than 1048576 bytes and was stopped/ },
+  'prints-forever': { step: 'part2', reason: /printed more than 4194304 bytes and was stopped/ },
   'deletes-files': { step: 'part3', reason: /deleted Part3_123456_654321\.py/ },
   'prints-escapes': { step: 'part5', reason: /CMD_short:0/ },
 };
 
-const stepOf = (report: CheckReport, id: StepId) => report.steps.find((step) => step.step === id)!;
-
 async function check(target: string, extra: string[] = []): Promise<{ code: number | null; report: CheckReport; stderr: string }> {
   // Two checks at once take two job slots, as a batch does: their programs run as users of their own.
-  const run = await runCli(['check', target, '--ca', material.caCert, '--json', ...FAST, ...extra], { TMPDIR }, 90_000);
-  try {
-    return { code: run.code, report: JSON.parse(run.stdout) as CheckReport, stderr: run.stderr };
-  } catch {
-    throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
-  }
+  return checkJson(target, TMPDIR, ['--ca', material.caCert, ...extra]);
 }
 
-/** Runs `tasks` two at a time, as two cores allow. */
-async function twoAtATime<T>(tasks: Array<() => Promise<T>>): Promise<T[]> {
-  const results: T[] = [];
-  const queue = tasks.map((task, index) => ({ task, index }));
-  await Promise.all([0, 1].map(async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) results[next.index] = await next.task();
-  }));
-  return results;
-}
-
-/** Processes still running of the sandboxes this file's checks made: each carries its run's scratch folder, under TMPDIR (another suite's checks have their own). */
-function sandboxProcesses(): string[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((entry) => entry.startsWith(`SOCKLAB_SANDBOX=${TMPDIR}`));
-      } catch {
-        return false; // ended, or not ours to read
-      }
-    });
-}
+const sandboxProcesses = () => leftBehind(TMPDIR);
 
 describe.runIf(canRun)('socklab check', () => {
   const singles = new Map<string, CheckReport>();

@@ -120,7 +120,7 @@ export function clientVerdict(context: Context, run: ProgramRun, content: Judgem
   if (run.folderChanges.length > 0) return { ok: false, reason: `${folderChanged(run)}${also}` };
   const crash = content.ok ? null : crashReason(run);
   if (crash) return { ok: false, reason: `${crash}${also}` };
-  if (run.end !== 'exited' && !stoppedOnPurpose) return { ok: false, reason: `${ended(context, run, timeoutMs)}${also}` };
+  if (run.end !== 'exited' && !stoppedOnPurpose) return { ok: false, reason: `${ended(context, run, timeoutMs)}${also}`, timing: run.end === 'timed out' };
   return content;
 }
 
@@ -185,13 +185,22 @@ export async function runAdapting<T>(
 
 export const attemptsEvidence = (label: string, attempts: string[]): Evidence => ({ label: `${label}: how it was called`, text: attempts.join('\n') });
 
-export function combine(step: ProgramStep, runs: Array<{ label: string; judgement: Judgement; evidence: Evidence[] }>, startedAt: number): StepResult {
+/** A part's verdict, and whether a loaded machine could have caused its failure (then it is judged again alone). */
+export interface PartResult {
+  result: StepResult;
+  timing: boolean;
+}
+
+export function combine(step: ProgramStep, runs: Array<{ label: string; judgement: Judgement; evidence: Evidence[] }>, startedAt: number): PartResult {
   const failed = runs.filter((run) => !run.judgement.ok);
   return {
-    step,
-    verdict: failed.length > 0 ? 'fail' : 'pass',
-    reason: (failed.length > 0 ? failed : runs).map((run) => `${run.label}: ${run.judgement.reason}`).join('; '),
-    evidence: runs.flatMap((run) => run.evidence),
-    durationMs: Math.round(performance.now() - startedAt),
+    result: {
+      step,
+      verdict: failed.length > 0 ? 'fail' : 'pass',
+      reason: (failed.length > 0 ? failed : runs).map((run) => `${run.label}: ${run.judgement.reason}`).join('; '),
+      evidence: runs.flatMap((run) => run.evidence),
+      durationMs: Math.round(performance.now() - startedAt),
+    },
+    timing: failed.some((run) => run.judgement.timing === true),
   };
 }

@@ -1,8 +1,7 @@
-import { type StepResult } from '../../../lib/check/report.js';
 import { pmuProtocolOptions } from '../../../services/lab/index.js';
 import { PmuTcpServer } from '../../../services/lab/pmu-tcp-server.js';
 
-import { ALL_COURSE_ADDRESSES, type Context } from './context.js';
+import { ALL_COURSE_ADDRESSES, type Context, type PartResult } from './context.js';
 import { pmuClientPart } from './pmu-client.js';
 
 /**
@@ -10,7 +9,7 @@ import { pmuClientPart } from './pmu-client.js';
  * slices (what separates splitting messages from printing reads), CMD_short:1 (the handout's
  * first paragraph asks for both), and CMD_floodme (Q14–Q16: the whole text displayed).
  */
-export function part2(context: Context): Promise<StepResult> {
+export function part2(context: Context): Promise<PartResult> {
   const { config } = context;
   const { sliceBytes, sliceGapMs } = config.check;
   return pmuClientPart(context, {
@@ -31,6 +30,7 @@ export function part2(context: Context): Promise<StepResult> {
           host: ALL_COURSE_ADDRESSES,
           sliceBytes: sliced ? sliceBytes : 0,
           sliceGapMs: sliced ? sliceGapMs : 0,
+          sliceFlood: false,
           lingerMs: 500,
           drainMs: 1000,
           onSession,

@@ -2,12 +2,12 @@ import dgram from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeRetransmissions, type Judgement } from '../../../lib/check/judge.js';
 import { describeLoad, startLoadMeter } from '../../../lib/check/load.js';
-import { type Evidence, type StepResult } from '../../../lib/check/report.js';
+import { type Evidence } from '../../../lib/check/report.js';
 import { bindDatagram, closeSocket } from '../../../lib/listen.js';
 import { plural } from '../../../lib/words.js';
 import { PmuUdpServer, type ResetRequestRecord } from '../../../services/lab/pmu-udp-server.js';
 
-import { attemptsEvidence, clientVerdict, combine, type Context, hostsRunning, outputEvidence, runAdapting, settled, start } from './context.js';
+import { attemptsEvidence, clientVerdict, combine, type Context, type PartResult, hostsRunning, outputEvidence, runAdapting, settled, start } from './context.js';
 
 /** The part 3 emulator drops this many requests before it answers, so that retransmissions are always seen. */
 const DROPPED_FIRST = 2;
@@ -35,7 +35,7 @@ function shows(output: string, reply: string): boolean {
  * other family tried); then the program is stopped, so one that runs the handout's 60-run
  * experiment is not failed for taking long.
  */
-export async function part3(context: Context): Promise<StepResult> {
+export async function part3(context: Context): Promise<PartResult> {
   const startedAt = performance.now();
   const { lab } = context.config;
   const results = [];

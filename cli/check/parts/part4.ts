@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeReceiverOutput, judgeSenderDatagrams } from '../../../lib/check/judge.js';
-import { type StepResult, trimmed } from '../../../lib/check/report.js';
+import { trimmed } from '../../../lib/check/report.js';
 import type { StudentHost } from '../../../lib/campus/network.js';
 import { joinGroups } from '../../../lib/multicast.js';
 import { CHANNEL_ID } from '../../../lib/tv.js';
 import { PLAY } from '../../../services/lab/play.js';
 import { TvChannel } from '../../../services/lab/tv-channel.js';
 
-import { attemptsEvidence, clientVerdict, combine, type Context, outputEvidence, runAdapting, start, unlessFolderChanged } from './context.js';
+import { attemptsEvidence, clientVerdict, combine, type Context, type PartResult, outputEvidence, runAdapting, start, unlessFolderChanged } from './context.js';
 
 /** The sender has its input at once: it sends and ends (or is stopped) well within this. */
 const SENDER_TIMEOUT_MS = 5000;
@@ -53,7 +53,7 @@ async function tvChannel(context: Context, from?: StudentHost): Promise<Channel>
 }
 
 /** Part 4.1: the receiver listens while the channel broadcasts; it must print what was sent. */
-export async function part4Receiver(context: Context): Promise<StepResult> {
+export async function part4Receiver(context: Context): Promise<PartResult> {
   const startedAt = performance.now();
   const { tv } = context.config.lab;
   const listenMs = context.config.check.listenSeconds * 1000;
@@ -77,7 +77,7 @@ export async function part4Receiver(context: Context): Promise<StepResult> {
 }
 
 /** Part 4.2: the sender gets lines on standard input, the long one first (over 300 characters, which the channel answers, Q22). */
-export async function part4Sender(context: Context): Promise<StepResult> {
+export async function part4Sender(context: Context): Promise<PartResult> {
   const startedAt = performance.now();
   const { tv } = context.config.lab;
   const [id] = context.plan.camipro;
@@ -102,7 +102,7 @@ export async function part4Sender(context: Context): Promise<StepResult> {
   let judgement = judgeSenderDatagrams(channel.others.map((payload) => ({ payload })), SENDER_LINES, context.plan.camipro);
   if (adapted.noConvention) judgement = { ok: false, reason: `${adapted.noConvention}; ${judgement.reason}` };
   judgement = unlessFolderChanged(judgement, run);
-  if (!judgement.ok) judgement = clientVerdict(context, run, judgement, SENDER_TIMEOUT_MS, true);
+  if (!judgement.ok) judgement = { ...clientVerdict(context, run, judgement, SENDER_TIMEOUT_MS, true), timing: run.end === 'timed out' };
   if (judgement.ok && run.end !== 'exited') judgement = { ok: true, reason: `${judgement.reason}; note: it did not exit at the end of its input` };
   return combine('part4-sender', [{ label: 'sender', judgement, evidence }], startedAt);
 }

@@ -1,12 +1,11 @@
-import { type StepResult } from '../../../lib/check/report.js';
 import { pmuProtocolOptions } from '../../../services/lab/index.js';
 import { PmuWsServer } from '../../../services/lab/pmu-ws-server.js';
 
-import { ALL_COURSE_ADDRESSES, type Context } from './context.js';
+import { ALL_COURSE_ADDRESSES, type Context, type PartResult } from './context.js';
 import { pmuClientPart } from './pmu-client.js';
 
 /** Part 5 over WebSocket: CMD_short:0, and CMD_floodme, with which the handout ends the part. */
-export function part5(context: Context): Promise<StepResult> {
+export function part5(context: Context): Promise<PartResult> {
   const { config } = context;
   return pmuClientPart(context, {
     step: 'part5',

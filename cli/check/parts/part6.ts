@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type GraderReport, runGrader } from '../../../lib/clients/grader.js';
 import { type Judgement } from '../../../lib/check/judge.js';
-import { type Evidence, type StepResult } from '../../../lib/check/report.js';
+import { type Evidence } from '../../../lib/check/report.js';
 import { plural } from '../../../lib/words.js';
 
-import { attemptsEvidence, combine, type Context, crashReason, outputEvidence, runAdapting, start, unlessFolderChanged } from './context.js';
+import { attemptsEvidence, combine, type Context, type PartResult, crashReason, outputEvidence, runAdapting, start, unlessFolderChanged } from './context.js';
 
 const PART6_LISTEN_MS = 10_000;
+/** The grader on the server's own host: 5 s without a byte is a server that will not close. */
+const GRADER_TIMEOUT_SECONDS = 5;
 
 /** Connectable address for a listening one, from the student host itself: the wildcard means its loopback. */
 function reachable(address: string): string {
@@ -30,7 +32,7 @@ function graderJudgement(report: GraderReport): Judgement {
 }
 
 /** Part 6: the server, run with its own key and certificate, and the handout's grader (then a verifying one) sending CMD_short:0. */
-export async function part6(context: Context): Promise<StepResult> {
+export async function part6(context: Context): Promise<PartResult> {
   const startedAt = performance.now();
   const { cert, key } = context.plan;
   const values = { ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
@@ -49,11 +51,11 @@ export async function part6(context: Context): Promise<StepResult> {
       const run = await program.stop();
       const crash = crashReason(run);
       const reason = exited ? `the server exited before it listened on a TCP port${crash ? `: ${crash}` : ''}` : `the server did not listen on a TCP port within ${PART6_LISTEN_MS / 1000} s`;
-      return { run, contacted: false, result: { judgement: { ok: false, reason }, evidence: [] } };
+      return { run, contacted: false, result: { judgement: { ok: false, reason, timing: !exited }, evidence: [] } };
     }
     const host = reachable(listening.address);
     // The grader on the server's own host: a server that listens on localhost only is still reached.
-    const report = await runGrader({ host, port: listening.port, ca: context.plan.ca ?? '', command: 'CMD_short:0', servername: '', wrap: (command) => context.hostOf('part6').wrap(command) });
+    const report = await runGrader({ host, port: listening.port, ca: context.plan.ca ?? '', command: 'CMD_short:0', servername: '', timeoutSeconds: GRADER_TIMEOUT_SECONDS, wrap: (command) => context.hostOf('part6').wrap(command) });
     const evidence = [{ label: 'grader', text: `listening on ${listening.address} port ${listening.port}\n${report.summary}` }];
     return { run: await program.stop(), contacted: true, result: { judgement: graderJudgement(report), evidence } };
   });

@@ -1,11 +1,11 @@
 import { judgeSessionsOutput, type Judgement } from '../../../lib/check/judge.js';
-import { type Evidence, type StepResult } from '../../../lib/check/report.js';
+import { type Evidence } from '../../../lib/check/report.js';
 import type { ProgramStep } from '../../../lib/check/submission.js';
 import type { CourseEmulator } from '../../../lib/campus/hosts.js';
 import type { PmuSessionRecord, SessionListener } from '../../../lib/pmu/sessions.js';
 import { plural } from '../../../lib/words.js';
 
-import { type Adapted, attemptsEvidence, clientVerdict, combine, type Context, hostsRunning, outputEvidence, runAdapting, settled, start } from './context.js';
+import { type Adapted, attemptsEvidence, clientVerdict, combine, type Context, type PartResult, hostsRunning, outputEvidence, runAdapting, settled, start } from './context.js';
 
 /** One graded scenario of a PMU client (handout parts 2 and 5). */
 export interface PmuScenario {
@@ -69,7 +69,7 @@ function judgeScenario(context: Context, scenario: PmuScenario, run: ClientRun, 
  * program that runs several commands in one run (both CMD_short, or every scenario, whatever its
  * arguments) is judged on each session it opened; a scenario a run already covered is not run again.
  */
-export async function pmuClientPart(context: Context, part: PmuClientPart): Promise<StepResult> {
+export async function pmuClientPart(context: Context, part: PmuClientPart): Promise<PartResult> {
   const startedAt = performance.now();
   // A program may run every scenario itself, CMD_short:1 included: each run has the time for that.
   const timeoutMs = context.timeoutMs + context.config.pmu.messagesMax * 1000;

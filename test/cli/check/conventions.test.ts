@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSubmission, type CourseMaterial, courseMaterial, FOLDER, type SubmissionSpec } from '../../../bench/submission.js';
+import { machineChecks } from '../../../lib/campus/doctor.js';
+import type { CheckReport } from '../../../lib/check/report.js';
+import { cpuHog, pythonCsv, runCli } from '../../helpers.js';
+import { checkJson, checkRoot, FAST, sandboxProcesses, stepOf, twoAtATime } from './support.js';
+
+// Issue 23: programs in the shapes real solutions take, each run unchanged as its author meant.
+const canRun = machineChecks({ campusOnly: true }).every((check) => check.ok);
+const { root, tmp } = checkRoot('socklab-check-conventions-');
+let material: CourseMaterial;
+
+const SUBMISSIONS: Record<string, SubmissionSpec> = {
+  // One calling convention per part, none of them the handout's "command as the only argument".
+  conventions: {
+    programs: {
+      part2: 'conventions/part2_host_port_command.py',
+      part3: 'conventions/part3_experiment.py',
+      'part4-receiver': 'conventions/part4_receiver_group_port.py',
+      'part4-sender': 'conventions/part4_sender_group_port_id.py',
+      part5: 'conventions/part5_menu.py',
+      part6: 'conventions/part6_cert_key.py',
+    },
+    key: 'matching',
+  },
+  // No arguments: each runs every scenario of its part in one go; a sender of one line per run.
+  'own-scenarios': {
+    programs: { part2: 'conventions/part2_every_scenario.py', part5: 'conventions/part5_every_scenario.py', 'part4-sender': 'conventions/part4_sender_one_line.py' },
+  },
+  // One program per cause of a misleading verdict.
+  causes: {
+    programs: { part2: 'conventions/part2_both_short.py', 'part4-receiver': 'conventions/part4_receiver_crashes.py', part6: 'conventions/part6_never_closes.py' },
+    key: 'matching',
+  },
+  // The handout's own `openssl genrsa … 1024` key.
+  'weak-key': { programs: { part6: 'submission/part6.py' }, key: 'weak' },
+};
+
+const how = (report: CheckReport, step: Parameters<typeof stepOf>[1]) =>
+  stepOf(report, step).evidence.filter((item) => item.label.endsWith('how it was called')).map((item) => item.text).join('\n');
+
+describe.runIf(canRun)('socklab check, on programs as students write them', () => {
+  const singles = new Map<string, CheckReport>();
+
+  beforeAll(async () => {
+    material = courseMaterial(root);
+    for (const [name, spec] of Object.entries(SUBMISSIONS)) buildSubmission(path.join(root, 'batch', name), spec, material);
+    const names = Object.keys(SUBMISSIONS);
+    const reports = await twoAtATime(names.map((name) => async () => (await checkJson(path.join(root, 'batch', name, FOLDER), tmp, ['--ca', material.caCert])).report));
+    names.forEach((name, index) => singles.set(name, reports[index]!));
+  }, 240_000);
+
+  it('finds how each program wants to be called (HOST PORT COMMAND, the 60-run experiment, GROUP PORT, GROUP PORT ID, a menu, CERT KEY) and passes every part', () => {
+    const report = singles.get('conventions')!;
+    expect(report.steps.filter((step) => step.verdict !== 'pass').map((step) => `${step.step}: ${step.reason}`)).toEqual([]);
+    expect(how(report, 'part2')).toMatch(/^COMMAND, "COMMAND\\n" typed: it printed "Usage: .* HOST PORT COMMAND", so the next way was tried\nHOST PORT COMMAND: it ran$/m);
+    expect(how(report, 'part4-receiver')).toMatch(/no arguments: IndexError: list index out of range \(on sys\.argv\), so the next way was tried\nGROUP PORT: it ran/);
+    expect(how(report, 'part4-sender')).toMatch(/GROUP PORT ID, "LINES" typed: it ran/);
+    expect(how(report, 'part5')).toMatch(/ValueError: invalid literal for int\(\).*\(on what was typed\).*\n.*EOFError.*\n.*EOFError.*\nno arguments, "MENU\\nDELAY\\n" typed: it ran/);
+    expect(how(report, 'part6')).toMatch(/CERT KEY: it ran/);
+    // The experiment runs for minutes: judged on its first exchange per family, then stopped.
+    expect(stepOf(report, 'part3').evidence.map((item) => item.text).join('\n')).toContain('the program was stopped once its first exchange was over');
+    expect(stepOf(report, 'part2').reason).toMatch(/CMD_floodme: the whole 1048576-byte flood printed/);
+    expect(stepOf(report, 'part5').reason).toMatch(/CMD_floodme over WebSocket: the whole 1048576-byte flood printed/);
+  });
+
+  it('judges a program that runs every scenario itself on each session it opened', () => {
+    const report = singles.get('own-scenarios')!;
+    expect(report.steps.filter((step) => ['part2', 'part5', 'part4-sender'].includes(step.step) && step.verdict !== 'pass').map((step) => `${step.step}: ${step.reason}`)).toEqual([]);
+    expect(stepOf(report, 'part2').reason).toMatch(/^CMD_short:0: all 3 messages, each on its own line \(3 sessions in that run, each judged\)/);
+    expect(stepOf(report, 'part2').evidence.find((item) => item.label === 'CMD_short:1: judged on')?.text).toBe('the run of "CMD_short:0", which opened a CMD_short:1 session too');
+    expect(stepOf(report, 'part4-sender').reason).toMatch(/line 2 of its input was not sent \(a sender of one line per run\)/);
+  });
+
+  it('names the real cause: the other command sent, the receiver\'s crash, a server that never closes, the 1024-bit key', () => {
+    const causes = singles.get('causes')!;
+    // CMD_short:0 then CMD_short:1 in one run, whatever it is asked: both CMD_short scenarios pass.
+    expect(stepOf(causes, 'part2').reason).toBe('CMD_floodme: sent CMD_short:0, CMD_short:1 when asked for CMD_floodme');
+    expect(stepOf(causes, 'part4-receiver').reason).toMatch(/^receiver: it crashed: NameError: name 'show_message' is not defined/);
+    expect(stepOf(causes, 'part6').reason).toMatch(/^TLS server: sent 1 message but never closed the connection/);
+    expect(stepOf(singles.get('weak-key')!, 'part6').reason).toMatch(/Python refused the 1024-bit key \(security level 2\): make a 2048-bit key/);
+  });
+
+  it('grades a batch beside a CPU hog as it grades each alone, twice in a row', async () => {
+    const expected = Object.fromEntries([...singles].map(([name, report]) => [name, [report.verdict, ...report.steps.map((step) => step.verdict)].join(' ')]));
+    for (const round of [1, 2]) {
+      const out = path.join(root, `grades-${round}`);
+      cpuHog(2, 120); // two busy loops, one per core, for the length of the batch
+      const batch = await runCli(['check', '--batch', path.join(root, 'batch'), '--out', out, '--jobs', '2', '--ca', material.caCert, ...FAST], { TMPDIR: tmp }, 200_000);
+      expect(batch.code, batch.stderr).toBe(0);
+      const [header, ...rows] = pythonCsv(readFileSync(path.join(out, 'grades.csv'), 'utf8'));
+      const verdicts = ['verdict', ...singles.get('conventions')!.steps.map((step) => step.step)].map((column) => header!.indexOf(column));
+      const graded = Object.fromEntries(rows.map((row) => [row[0], verdicts.map((index) => row[index]).join(' ')]));
+      expect({ round, graded }).toEqual({ round, graded: expected });
+    }
+    expect(sandboxProcesses(tmp)).toEqual([]);
+  }, 420_000);
+});
