@@ -23,7 +23,7 @@ describe('PMU responder', () => {
     const { sink, sends, ended } = recordingSink();
     const sent = await respond({ kind: 'short', intervalSeconds: 0 }, sink, options).done;
     expect(sends.map((send) => send.data)).toEqual([1, 2, 3, 4].map(pmuMessage));
-    expect(sent).toEqual({ messages: 4, bytes: sends.reduce((total, send) => total + send.data.length, 0) });
+    expect(sent).toEqual({ messages: 4, bytes: sends.reduce((total, send) => total + send.data.length, 0), items: sends.map((send) => send.data) });
     expect(ended()).toBe(true);
   });
 
@@ -57,7 +57,7 @@ describe('PMU responder', () => {
     const { sink, sends } = recordingSink();
     const sent = await respond({ kind: 'flood' }, sink, options).done;
     expect(sends).toHaveLength(1);
-    expect(sent).toEqual({ messages: 1, bytes: options.floodText.length });
+    expect(sent).toEqual({ messages: 1, bytes: options.floodText.length, items: [options.floodText] });
   });
 
   it('stops when cancelled and reports what was sent', async () => {

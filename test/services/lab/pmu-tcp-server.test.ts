@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { runPdc } from '../../../lib/clients/pdc.js';
 import { pmuMessage } from '../../../lib/pmu/command.js';
 import { floodText } from '../../../lib/pmu/flood.js';
+import type { PmuSessionRecord } from '../../../lib/pmu/sessions.js';
 import { PmuTcpServer, type PmuTcpServerOptions } from '../../../services/lab/pmu-tcp-server.js';
 import { closeAfter, memoryLogger, pmuTestOptions, tcpExchange, waitFor } from '../../helpers.js';
 
@@ -33,6 +34,23 @@ describe('PMU TCP emulator', () => {
       messages: 6,
       bytes: SIX_MESSAGES.length,
     });
+  });
+
+  it('hands a judge one typed record per connection: the command, each message, the flood whole, one without a command too', async () => {
+    const records: PmuSessionRecord[] = [];
+    const { port } = await startServer({ onSession: (record) => records.push(record), sliceBytes: 7, sliceGapMs: 0, sliceFlood: false });
+    await tcpExchange(port, 'CMD_short:0');
+    await tcpExchange(port, 'CMD_floodme');
+    await tcpExchange(port, '');
+    await waitFor('three records', () => records.length === 3);
+    expect(records.map(({ command, outcome, messages, bytes }) => ({ command, outcome, messages: messages.length, bytes }))).toEqual([
+      { command: 'CMD_short:0', outcome: 'answered', messages: 6, bytes: SIX_MESSAGES.length },
+      { command: 'CMD_floodme', outcome: 'answered', messages: 1, bytes: FLOOD.length },
+      { command: null, outcome: 'error: no command within 0.5 s', messages: 0, bytes: 0 },
+    ]);
+    expect(records[0]!.messages).toEqual([1, 2, 3, 4, 5, 6].map(pmuMessage));
+    expect(records[1]!.messages[0]).toBe(FLOOD.toString('utf8'));
+    expect(records[0]!.startedAt).toBeLessThanOrEqual(records[1]!.startedAt);
   });
 
   it('accepts a trailing newline, and a client that shuts down its side after the command', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Family } from '../../../lib/address.js';
 import { parseOffsetReply } from '../../../lib/reset.js';
 import { bindDatagram, closeSocket } from '../../../lib/listen.js';
-import type { PmuUdpServer, PmuUdpServerOptions } from '../../../services/lab/pmu-udp-server.js';
+import type { PmuUdpServer, PmuUdpServerOptions, ResetRequestRecord } from '../../../services/lab/pmu-udp-server.js';
 import { FakeClock, startUdpEmulator, waitFor } from '../../helpers.js';
 
 const ALL_DAY = (family: Family) => [{ from: '00:00', to: '24:00', family }];
@@ -40,6 +40,20 @@ async function serves(family: Family, port: number): Promise<boolean> {
 }
 
 describe('PMU UDP (RESET) emulator', () => {
+  it('drops the first requests when told (dropFirst), then answers, and hands a judge each request typed', async () => {
+    const records: ResetRequestRecord[] = [];
+    const { server, port } = await startServer({ dropFirst: 2, onRequest: (record) => records.push(record) });
+    const replies = await exchange(server, 'IPv4', port, ['RESET:20', 'RESET:20', 'RESET:20', 'nonsense']);
+    expect(replies).toHaveLength(1);
+    expect(records.map(({ family, n, reply }) => ({ family, n, answered: reply !== null }))).toEqual([
+      { family: 'IPv4', n: 20, answered: false },
+      { family: 'IPv4', n: 20, answered: false },
+      { family: 'IPv4', n: 20, answered: true },
+    ]);
+    expect(records[2]!.reply).toBe(replies[0]);
+    expect(records[0]!.at).toBeLessThanOrEqual(records[2]!.at);
+  });
+
   it('answers RESET:n with OFFSET=X, 0 ≤ X ≤ n, to the sender', async () => {
     const { port, server } = await startServer();
     const replies = await exchange(server, 'IPv4', port, Array.from({ length: 50 }, () => 'RESET:20'));
