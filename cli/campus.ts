@@ -119,9 +119,13 @@ export function setUpCampus(config: Config, flags: Pick<CampusFlags, 'alias' | '
   };
 }
 
-/** What every program on a student host gets: the course names, as the epfl profile and Java see them. */
-export function studentEnvironment(campus: Campus): NodeJS.ProcessEnv {
-  return { ...process.env, SOCKLAB_PROFILE: 'epfl', JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${campus.hostsFile}` };
+/**
+ * What every program on a student host gets: the course names, as the epfl profile and Java see
+ * them, and `check.python`'s folder first on PATH, so that `python3` there is the one check uses.
+ */
+function studentEnvironment(campus: Campus, python: string): NodeJS.ProcessEnv {
+  const pathVariable = python.includes('/') ? `${path.dirname(python)}:${process.env.PATH ?? ''}` : process.env.PATH;
+  return { ...process.env, PATH: pathVariable, SOCKLAB_PROFILE: 'epfl', JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${campus.hostsFile}` };
 }
 
 /**
@@ -193,7 +197,7 @@ export async function runInside(loaded: LoadedConfig, flags: CampusFlags, comman
     const program = commandLine.length > 0 ? commandLine : [process.env.SHELL || '/bin/sh'];
     if (commandLine.length === 0) process.stderr.write(banner(campus, student, flags));
     const command = student.wrap(program);
-    child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: studentEnvironment(campus) });
+    child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: studentEnvironment(campus, loaded.config.check.python) });
     const ran = child;
     return await new Promise<number>((resolve) => {
       ran.on('error', (error) => {

@@ -10,7 +10,8 @@ import { plainEntries } from '../../lib/sandbox/folder.js';
 import { signalExitCode, STOP_SIGNALS } from '../../lib/signals.js';
 import { leaseUids } from '../../lib/sandbox/uids.js';
 import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
-import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, programCommand, readLayout } from '../../lib/check/submission.js';
+import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep, programCommand, readLayout } from '../../lib/check/submission.js';
+import { choosePython, describePython } from '../../lib/python.js';
 import { DEFAULT_ZIP_LIMITS, unzip } from '../../lib/check/zip.js';
 import { verifyCertificate } from '../../lib/certs/verify.js';
 import { isSocklabError, socklabError } from '../../lib/errors.js';
@@ -184,13 +185,28 @@ function userProcesses(): number {
   return count;
 }
 
+/** The modules a part's programs import beyond the standard library (the handout's part 5 uses websocket-client). */
+const PYTHON_MODULES: Record<ProgramStep, string[]> = { part2: [], part3: [], 'part4-receiver': [], 'part4-sender': [], part5: ['websocket'], part6: [] };
+
 function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlags, uids: number[] | null): CheckPlan {
   const programs: CheckPlan['programs'] = {};
   for (const step of PROGRAM_STEPS) {
     const file = layout.programs[step];
     if (!file) continue;
     const command = programCommand(file, firstBytes(path.join(folder, file), 200).split('\n')[0] ?? '', config.check.run);
-    programs[step] = command.ok ? { file, command: command.command } : { file, reason: command.reason };
+    if (!command.ok) {
+      programs[step] = { file, reason: command.reason };
+      continue;
+    }
+    if (!/^python3?$/.test(command.command[0]!)) {
+      programs[step] = { file, command: command.command, interpreter: command.command[0]!, readOnly: [] };
+      continue;
+    }
+    // One interpreter rule (lib/python.ts): check.python, else the first python3 on PATH with the part's modules.
+    const choice = choosePython(config.check.python, PYTHON_MODULES[step]);
+    programs[step] = choice.ok
+      ? { file, command: [choice.python.executable, ...command.command.slice(1)], interpreter: describePython(choice.python), readOnly: choice.python.prefixes }
+      : { file, reason: `not run: ${choice.problem}` };
   }
   return {
     folder,

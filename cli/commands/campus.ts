@@ -54,7 +54,7 @@ Examples:
     .description('what this machine can do for socklab: namespaces for `socklab campus`, and the optional peers tests and notebook use')
     .action(async (_flags: unknown, cmd: Command) => {
       const { machineChecks } = await import('../../lib/campus/doctor.js');
-      const checks = machineChecks();
+      const checks = machineChecks({ python: (await context.config(cmd)).config.check.python });
       const ready = checks.filter((check) => check.neededByCampus).every((check) => check.ok);
       process.exitCode = ready ? 0 : 1;
       if (context.globals(cmd).json) return printJson({ campusCanRun: ready, checks });

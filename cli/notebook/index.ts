@@ -7,6 +7,7 @@ import type { Config } from '../../config/schema.js';
 import { machineChecks } from '../../lib/campus/doctor.js';
 import { CA_CERT } from '../../lib/certs/ca.js';
 import { ensureLocalServerCertificate } from '../../lib/certs/local.js';
+import { pythonExecutable } from '../../lib/python.js';
 import { createLogger } from '../../lib/logger.js';
 import { resolveProjectPath, socklabVersion } from '../../lib/paths.js';
 import { buildReport, type ProberReport } from '../../services/reset-prober/report.js';
@@ -159,6 +160,7 @@ function campusTargets(config: Config, out: string): { targets: Targets; stop: (
       reset: { hosts: prober.hosts, port: prober.port, n: prober.n, timeoutMs: prober.timeoutMs, maxRounds: prober.maxRounds },
       tv: { group: client.tv.group, port: client.tv.port, iface: client.tv.iface },
       tls: { host: client.tls.host, port: client.tls.port, ca: readFileSync(resolveProjectPath(client.tls.ca)), servername: client.tls.servername },
+      python: pythonExecutable(config.check.python),
       out,
     },
     stop: async () => undefined,
@@ -193,6 +195,7 @@ async function loopbackTargets(config: Config, out: string): Promise<{ targets: 
         reset: { hosts: [lab.pmuUdp.host4, lab.pmuUdp.host6], port: port(endpoints, 'pmu-udp'), n: config.prober.n, timeoutMs: config.prober.timeoutMs, maxRounds: config.prober.maxRounds },
         tv: { group: lab.tv.group, port: port(endpoints, 'tv'), iface: lab.tv.iface },
         tls: { host: '127.0.0.1', port: port(tlsEndpoints, 'tls-pmu'), ca: readFileSync(path.join(tls.caDir, CA_CERT)), servername: 'localhost' },
+        python: pythonExecutable(config.check.python),
         out,
       },
       stop: async () => {

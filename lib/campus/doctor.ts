@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { choosePython, describePython } from '../python.js';
 
 /** One thing the machine can or cannot do, and the exact fix when it cannot. */
 export interface Check {
@@ -113,14 +114,17 @@ function linksCheck(): Check {
     : { name, ok: false, detail: `cannot make them (${tried.error})`, fix: 'sudo modprobe veth bridge (or a kernel with CONFIG_VETH and CONFIG_BRIDGE)', neededByCampus: true };
 }
 
-function pythonWebsocketCheck(): Check {
+/** The Python check and campus run students' programs with (lib/python.ts), with what part 5 needs. */
+function pythonCheck(configured: string): Check {
   const name = 'python3 with websocket-client';
-  const ok = spawnSync('python3', ['-c', 'import websocket'], { stdio: 'ignore' }).status === 0;
-  return { name, ok, detail: ok ? 'the handout\'s part 5 client runs' : 'not found', fix: ok ? '' : 'sudo apt-get install python3-websocket', neededByCampus: false };
+  const choice = choosePython(configured, ['websocket']);
+  if (choice.ok) return { name, ok: true, detail: `${describePython(choice.python)}: the handout's part 5 client runs`, fix: '', neededByCampus: false };
+  const [problem, fix = ''] = choice.problem.split('; fix: ');
+  return { name, ok: false, detail: problem!, fix, neededByCampus: false };
 }
 
 /** Everything `socklab doctor` reports, in order; `socklab campus` runs the ones it needs first. */
-export function machineChecks(options: { campusOnly?: boolean } = {}): Check[] {
+export function machineChecks(options: { campusOnly?: boolean; python?: string } = {}): Check[] {
   const major = Number(process.versions.node.split('.')[0]);
   const checks: Check[] = [
     { name: 'Node.js', ok: major >= 20, detail: process.version, fix: major >= 20 ? '' : 'install Node.js 20', neededByCampus: true },
@@ -140,7 +144,7 @@ export function machineChecks(options: { campusOnly?: boolean } = {}): Check[] {
   checks.push(
     ...(checks.every((check) => check.ok) ? [linksCheck()] : []),
     netemCheck(),
-    pythonWebsocketCheck(),
+    pythonCheck(options.python ?? ''),
     commandCheck('bwrap', 'bubblewrap', 'runs the programs `socklab check` is given, each in a sandbox', false),
     commandCheck('tcpdump', 'tcpdump', 'captures for Wireshark', false),
     commandCheck('tshark', 'tshark', 'counts packets in captures', false),

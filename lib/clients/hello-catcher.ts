@@ -52,7 +52,7 @@ export interface PythonOffer {
 }
 
 /** The suites Python's client offers (the handout's grader's context), or null where there is no `python` to run. */
-export async function pythonSuitesOffered(python = 'python3'): Promise<PythonOffer | null> {
+export async function pythonSuitesOffered(python: string): Promise<PythonOffer | null> {
   const version = await new Promise<string | null>((resolve) => {
     const child = spawn(python, ['-c', 'import ssl, sys; print(sys.executable, sys.version.split()[0], ssl.OPENSSL_VERSION)'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';

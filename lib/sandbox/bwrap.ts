@@ -13,6 +13,8 @@ export interface BwrapOptions {
   tmpfsBytes: number;
   /** No network at all (a test, a tool); otherwise the network namespace bwrap is started in. */
   isolateNetwork: boolean;
+  /** More folders bound read-only where they are (a venv's Python); those below /usr are there already. */
+  readOnly?: string[];
 }
 
 /** Read-only system paths interpreters need; the merged-/usr links are recreated as links. */
@@ -42,6 +44,7 @@ export function bwrapArgs(options: BwrapOptions): string[] {
     if (stat.isSymbolicLink()) args.push('--symlink', `usr${link}`, link);
     else args.push('--ro-bind', link, link);
   }
+  for (const dir of options.readOnly ?? []) if (existsSync(dir) && dir !== '/' && !/^\/usr(\/|$)/.test(dir)) args.push('--ro-bind', dir, dir);
   for (const [name, file] of Object.entries(options.etc)) args.push('--ro-bind', file, `/etc/${name}`);
   const size = String(options.tmpfsBytes);
   args.push('--proc', '/proc', '--dev', '/dev');

@@ -34,6 +34,8 @@ export interface ProgramOptions {
   folder: string;
   /** Written to standard input, which is then closed; none: standard input is /dev/null. */
   stdin?: string;
+  /** Folders outside /usr the interpreter reads (a venv), bound read-only. */
+  readOnly?: string[];
   /** The program is stopped after this long and reported as "did not exit". */
   timeoutMs: number;
   limits: SandboxLimits;
@@ -140,7 +142,7 @@ export class SandboxedProgram {
     const nproc = limits.processes + (uid === null ? options.processBase : 0);
     const perProcess = this.cgroup ? [] : [`--as=${limits.memoryBytes}`, `--nproc=${nproc}`];
     const limit = ['/usr/bin/prlimit', `--cpu=${limits.cpuSeconds}`, `--fsize=${limits.fileBytes}`, '--core=0', ...perProcess, '--'];
-    const bwrap = ['bwrap', ...bwrapArgs({ work: this.work, etc, tmpfsBytes: limits.tmpfsBytes, isolateNetwork: options.network === 'none' }), '--', ...limit, ...options.command];
+    const bwrap = ['bwrap', ...bwrapArgs({ work: this.work, etc, tmpfsBytes: limits.tmpfsBytes, isolateNetwork: options.network === 'none', readOnly: options.readOnly ?? [] }), '--', ...limit, ...options.command];
     const asUser = uid === null ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'];
     // The group is joined by the first process, before anything of the program runs; then niced,
     // so that a program that spins slows the emulators (whose timings are judged) as little as possible.

@@ -13,8 +13,11 @@ import { PROGRAM_STEPS, type ProgramStep } from '../../../lib/check/submission.j
 export interface CheckPlan {
   folder: string;
   camipro: string[];
-  /** Each part's command (interpreter and file), or why it is not run. */
-  programs: Partial<Record<ProgramStep, { file: string; command: string[] } | { file: string; reason: string }>>;
+  /**
+   * Each part's command (interpreter and file), the interpreter in words for the evidence, and the
+   * folders outside /usr it reads (a venv's Python, bound read-only into the sandbox); or why it is not run.
+   */
+  programs: Partial<Record<ProgramStep, { file: string; command: string[]; interpreter: string; readOnly: string[] } | { file: string; reason: string }>>;
   ca: string | null;
   /**
    * When socklab is root: the users the parts' programs run as, one each, leased for this check
@@ -66,6 +69,7 @@ export function start(context: Context, step: ProgramStep, args: string[], optio
   if (!program || !('command' in program)) throw new Error(`no command for ${step}`);
   return new SandboxedProgram({
     command: [...program.command, ...args],
+    readOnly: program.readOnly,
     folder: context.plan.folder,
     stdin: options.stdin,
     timeoutMs: options.timeoutMs ?? context.timeoutMs,
@@ -163,7 +167,8 @@ export async function runAdapting<T>(
 ): Promise<Adapted<T>> {
   const known = context.found.get(step);
   const conventions = known ? [known] : context.config.check.conventions[CONVENTION_KEYS[step]];
-  const attempts: string[] = [];
+  const program = context.plan.programs[step];
+  const attempts: string[] = program && 'interpreter' in program ? [`run with ${program.interpreter}`] : [];
   const usages: string[] = [];
   let last: Tried<T> | undefined;
   for (const convention of conventions) {

@@ -9,6 +9,8 @@ export interface Targets {
   reset: { hosts: readonly string[]; port: number; n: number; timeoutMs: number; maxRounds: number };
   tv: { group: string; port: number; iface: string };
   tls: { host: string; port: number; ca: Buffer; servername: string };
+  /** The Python students' programs run with (lib/python.ts), or null where there is none. */
+  python: string | null;
   /** Where files the experiments keep go (the flood). */
   out: string;
   /** TLS session keys, for a capture's decryption (--pcap). */

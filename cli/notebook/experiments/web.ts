@@ -52,7 +52,7 @@ export const WEB: Experiment[] = [
         const result = await runPdc({ host: targets.tls.host, port: targets.tls.port, command: 'CMD_short:0', timeoutMs: 30_000, tls: tlsOptions(targets, version) });
         const session = result.tls!;
         // What a student sees in Wireshark is their own client's ClientHello: Python's, as the grader builds it.
-        const python = version === 'TLSv1.3' ? await pythonSuitesOffered() : null;
+        const python = version === 'TLSv1.3' && targets.python ? await pythonSuitesOffered(targets.python) : null;
         return {
           inputs: { host: targets.tls.host, port: targets.tls.port, servername: targets.tls.servername, version, securityLevel: 2 },
           measurements: [

@@ -55,6 +55,8 @@ describe.runIf(canRun)('socklab check, on programs as students write them', () =
   it('finds how each program wants to be called (HOST PORT COMMAND, the 60-run experiment, GROUP PORT, GROUP PORT ID, a menu, CERT KEY) and passes every part', () => {
     const report = singles.get('conventions')!;
     expect(report.steps.filter((step) => step.verdict !== 'pass').map((step) => `${step.step}: ${step.reason}`)).toEqual([]);
+    // The evidence names the interpreter (check.python's rule: the first python3 on PATH with the part's modules).
+    expect(how(report, 'part5')).toMatch(/^run with Python 3\.\d+\.\d+ \(\/.*python3\)$/m);
     expect(how(report, 'part2')).toMatch(/^COMMAND, "COMMAND\\n" typed: it printed "Usage: .* HOST PORT COMMAND", so the next way was tried\nHOST PORT COMMAND: it ran$/m);
     expect(how(report, 'part4-receiver')).toMatch(/no arguments: IndexError: list index out of range \(on sys\.argv\), so the next way was tried\nGROUP PORT: it ran/);
     expect(how(report, 'part4-sender')).toMatch(/GROUP PORT ID, "LINES" typed: it ran/);

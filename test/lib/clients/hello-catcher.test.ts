@@ -15,7 +15,7 @@ const GRADER = path.join(__dirname, '..', '..', 'interop', 'python', 'part6_pdc.
 
 describe.runIf(canCapture)('the suites a Python client offers (Q27)', () => {
   it('are as many as tshark counts in the ClientHello of the handout\'s grader, captured (±0)', async () => {
-    const measured = await pythonSuitesOffered();
+    const measured = await pythonSuitesOffered('python3');
     expect(measured).not.toBeNull();
 
     // The handout's grader (SSLContext(PROTOCOL_SSLv23)) says hello to a listener that hangs up, under tcpdump.
