@@ -1,5 +1,3 @@
-import { type Clock, systemClock } from './clock.js';
-
 export interface Schedule {
   /** Stops planning cycles and waits for the one under way. */
   stop(): Promise<void>;
@@ -20,16 +18,15 @@ export function everyInterval(
   intervalMs: number,
   cycle: (slot: number) => Promise<void>,
   hooks: ScheduleHooks,
-  clock: Clock = systemClock,
 ): Schedule {
-  const startedAt = clock.now();
+  const startedAt = Date.now();
   let slot = 0;
-  let timer: unknown;
+  let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
 
   const run = (): void => {
-    const began = clock.now();
+    const began = Date.now();
     running = (async () => {
       try {
         await cycle(slot);
@@ -41,17 +38,17 @@ export function everyInterval(
   };
   const plan = (began: number): void => {
     if (stopped) return;
-    const now = clock.now();
+    const now = Date.now();
     const next = intervalMs > 0 ? Math.max(slot + 1, Math.floor((now - startedAt) / intervalMs) + 1) : slot + 1;
     if (next > slot + 1) hooks.onOverrun?.({ slot, durationMs: now - began, skipped: next - slot - 1 });
     slot = next;
-    timer = clock.setTimeout(run, Math.max(0, startedAt + slot * intervalMs - now));
+    timer = setTimeout(run, Math.max(0, startedAt + slot * intervalMs - now));
   };
   run();
   return {
     stop: async () => {
       stopped = true;
-      clock.clearTimeout(timer);
+      clearTimeout(timer);
       await running;
     },
   };

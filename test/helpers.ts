@@ -2,6 +2,7 @@ import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { onTestFinished } from 'vitest';
 import { bindDatagram, closeSocket } from '../lib/listen.js';
 import { type Logger, recordingLogger } from '../lib/logger.js';
@@ -95,40 +96,6 @@ export function closeAfter<T extends { close(): Promise<void> }>(resource: T): T
   return resource;
 }
 
-/** Time that moves only when the test says, with the timers due by then fired in order. */
-export class FakeClock {
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-
-  constructor(private time: number) {}
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = [...this.timers.entries()].filter(([, timer]) => timer.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.time = Math.max(this.time, due[1].at);
-      due[1].callback();
-    }
-    this.time = Math.max(this.time, until); // a callback may have moved time on itself
-  }
-}
-
 /** The PMU servers' settings the tests share: a fixed n of 5, short timeouts, room for every test's connections. */
 export function pmuTestOptions(floodText: Buffer) {
   return {
@@ -174,14 +141,17 @@ export async function startUdpEmulator(overrides: Partial<PmuUdpServerOptions> =
   return { server, port: (await server.listen()).port, lines };
 }
 
-/** Resolves once `condition()` holds (checked every few ms), or fails the test after `timeoutMs` naming `what`. */
+/**
+ * Resolves once `condition()` holds (checked every few ms), or fails the test after `timeoutMs`
+ * naming `what`. It waits on real time (node:timers/promises), also under vitest's fake timers.
+ */
 export async function waitFor<T>(what: string, condition: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = condition();
     if (value) return value;
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 }
 

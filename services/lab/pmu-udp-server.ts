@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { familyAt, nextBoundary, type ScheduleWindow } from '../../lib/family-schedule.js';
 import { type Family, formatHostPort } from '../../lib/address.js';
-import { type Clock, monotonicNow, systemClock } from '../../lib/clock.js';
+import { monotonicNow } from '../../lib/clock.js';
 import { bindDatagram, closeSocket, once } from '../../lib/listen.js';
 import type { Logger } from '../../lib/logger.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
@@ -22,7 +22,6 @@ export interface PmuUdpServerOptions {
   offsetSeparator: OffsetSeparator;
   receiveBufferBytes: number;
   random: () => number;
-  clock?: Clock;
   /** Requests dropped before `dropProbability` applies, so that a judge always sees retransmissions. */
   dropFirst?: number;
   /** Told of every well-formed request (socklab check judges its programs on these). */
@@ -57,11 +56,10 @@ export class PmuUdpServer {
   private socket: dgram.Socket | undefined;
   private socketFamily: Family | null = null;
   private port: number;
-  private switchTimer: unknown;
+  private switchTimer: NodeJS.Timeout | undefined;
   private switching: Promise<void> = Promise.resolve();
   private closed = false;
   private started = false;
-  private readonly clock: Clock;
   private readonly requestLog: RateLimitedLog;
   private dropsLeft: number;
 
@@ -71,8 +69,7 @@ export class PmuUdpServer {
   ) {
     this.port = options.port;
     this.dropsLeft = options.dropFirst ?? 0;
-    this.clock = options.clock ?? systemClock;
-    this.requestLog = new RateLimitedLog(logger, { lines: 20, windowMs: 1000 }, () => this.clock.now());
+    this.requestLog = new RateLimitedLog(logger, { lines: 20, windowMs: 1000 }, () => Date.now());
   }
 
   /** The family served now, or null when the schedule has the server down. */
@@ -94,7 +91,7 @@ export class PmuUdpServer {
   private follow(): Promise<void> {
     this.switching = this.switching.then(async () => {
       if (this.closed) return;
-      const now = this.clock.now();
+      const now = Date.now();
       const family = this.scheduledFamily(now);
       const previous = this.socketFamily;
       if (family !== previous) {
@@ -108,7 +105,7 @@ export class PmuUdpServer {
       if (this.options.family !== 'schedule' || this.closed) return;
       const boundary = nextBoundary(new Date(now), this.options.schedule);
       if (boundary) {
-        this.switchTimer = this.clock.setTimeout(() => {
+        this.switchTimer = setTimeout(() => {
           this.follow().catch((error: Error) => this.logger.error('family switch failed', { error: error.message }));
         }, boundary.getTime() - now);
       }
@@ -178,7 +175,7 @@ export class PmuUdpServer {
 
   readonly close = once(async () => {
     this.closed = true;
-    this.clock.clearTimeout(this.switchTimer);
+    clearTimeout(this.switchTimer);
     await this.switching.catch(() => undefined);
     await this.closeCurrentSocket();
     this.logger.info('closed', { ...this.counters });

@@ -1,5 +1,4 @@
 import { FAMILIES, type Family } from '../../lib/address.js';
-import { type Clock, systemClock } from '../../lib/clock.js';
 import { type ResetOutcome, resetExchange, resolveTargets } from '../../lib/clients/reset.js';
 import { describeError, socklabError, type SocklabError } from '../../lib/errors.js';
 import { once } from '../../lib/listen.js';
@@ -18,7 +17,6 @@ export interface ResetProberOptions {
   intervalMs: number;
   /** Most rows held while the store cannot take them. */
   maxPendingRows: number;
-  clock?: Clock;
 }
 
 export interface ProberCounters {
@@ -42,7 +40,6 @@ export class ResetProber {
   private lastAnswer: LastAnswer | null;
   /** Each family's latest probe and the slot it ran in: a switch is judged on a slot both families probed. */
   private readonly latest = new Map<Family, { slot: number; record: ProbeRecord }>();
-  private readonly clock: Clock;
   private readonly writer: StoreWriter<ProberRow>;
   private cycles = 0;
 
@@ -53,7 +50,6 @@ export class ResetProber {
     /** Called once when the store cannot be used any more: the service must end. */
     onUnusable: (error: SocklabError) => void = () => undefined,
   ) {
-    this.clock = options.clock ?? systemClock;
     this.lastAnswer = store.lastAnswer();
     this.writer = new StoreWriter(
       { file: store.file, batchMs: 0, batchRows: 100, maxPendingRows: options.maxPendingRows, ...STORE_RETRY },
@@ -88,7 +84,6 @@ export class ResetProber {
             this.logger.warn('probe overran its interval', { family, durationMs, intervalMs: this.options.intervalMs, skipped });
           },
         },
-        this.clock,
       ),
     );
   }
@@ -101,7 +96,7 @@ export class ResetProber {
 
   /** One RESET exchange with the targets of one family; stored and logged as soon as it ends. */
   private async probe(family: Family, slot: number): Promise<ProbeRecord | null> {
-    const at = new Date(this.clock.now()).toISOString();
+    const at = new Date().toISOString();
     const { targets, problems } = await resolveTargets(this.options.hosts);
     for (const problem of problems) this.logger.warn('resolution failed', { family, problem });
     const ofFamily = targets.filter((target) => target.family === family);

@@ -1,10 +1,10 @@
 import dgram from 'node:dgram';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Family } from '../../../lib/address.js';
 import { parseOffsetReply } from '../../../lib/reset.js';
 import { bindDatagram, closeSocket } from '../../../lib/listen.js';
 import type { PmuUdpServer, PmuUdpServerOptions, ResetRequestRecord } from '../../../services/lab/pmu-udp-server.js';
-import { FakeClock, startUdpEmulator, waitFor } from '../../helpers.js';
+import { startUdpEmulator, waitFor } from '../../helpers.js';
 
 const ALL_DAY = (family: Family) => [{ from: '00:00', to: '24:00', family }];
 
@@ -107,19 +107,21 @@ describe('PMU UDP (RESET) emulator', () => {
   });
 
   it('switches family exactly at a window boundary, on the same port', async () => {
-    const clock = new FakeClock(new Date(2026, 10, 27, 13, 59, 59, 900).getTime());
+    // Time of day is the subject: vitest's fake clock, moved by the test alone.
+    vi.useFakeTimers({ now: new Date(2026, 10, 27, 13, 59, 59, 900), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
     const schedule = [
       { from: '00:00', to: '14:00', family: 'IPv4' as const },
       { from: '14:00', to: '24:00', family: 'IPv6' as const },
     ];
-    const { port, server, lines } = await startServer({ schedule, clock });
+    const { port, server, lines } = await startServer({ schedule });
     expect(server.family).toBe('IPv4');
     expect(await exchange(server, 'IPv4', port, ['RESET:20'])).toHaveLength(1);
     expect(await serves('IPv6', port)).toBe(false);
 
-    clock.advance(99); // one millisecond before the boundary: no switch is due
+    await vi.advanceTimersByTimeAsync(99); // one millisecond before the boundary: no switch is due
     expect(server.family).toBe('IPv4');
-    clock.advance(1);
+    await vi.advanceTimersByTimeAsync(1);
     await waitFor('the switch to IPv6', () => server.family === 'IPv6');
     expect(await exchange(server, 'IPv6', port, ['RESET:20'])).toHaveLength(1);
     expect(await serves('IPv4', port)).toBe(false);

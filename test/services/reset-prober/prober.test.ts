@@ -2,13 +2,13 @@ import dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { bindDatagram, closeSocket } from '../../../lib/listen.js';
 import { ResetProber } from '../../../services/reset-prober/prober.js';
 import { buildReport, reportCsv, reportHtml, reportText } from '../../../services/reset-prober/report.js';
 import { openStore, openStoreReadOnly } from '../../../lib/sqlite.js';
 import { PROBER_MIGRATIONS, ProberStore, readProberSummary, type SwitchRecord } from '../../../services/reset-prober/store.js';
-import { closeAfter, FakeClock, memoryLogger, silentUdpPort, startUdpEmulator, waitFor } from '../../helpers.js';
+import { closeAfter, memoryLogger, silentUdpPort, startUdpEmulator, waitFor } from '../../helpers.js';
 
 const BOUNDARY = new Date(2026, 10, 27, 14, 0).getTime();
 
@@ -27,7 +27,9 @@ function readHistory(file: string) {
 
 describe('reset-prober', () => {
   it('probes each family on its own, stores and logs every probe, and notes the switch of family', async () => {
-    const clock = new FakeClock(BOUNDARY - 30_000);
+    // Time of day is the subject: vitest's fake clock, moving with real time, moved on by the test.
+    vi.useFakeTimers({ now: BOUNDARY - 30_000, toFake: ['Date', 'setTimeout', 'clearTimeout'], shouldAdvanceTime: true });
+    onTestFinished(() => void vi.useRealTimers());
     const { server, port } = await startUdpEmulator({
       dropProbability: 0.3,
       schedule: [
@@ -35,15 +37,14 @@ describe('reset-prober', () => {
         { from: '14:00', to: '24:00', family: 'IPv6' },
       ],
       family: 'schedule',
-      clock,
     });
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'socklab-prober-')), 'prober.db');
-    const options = { hosts: ['127.0.0.1', '::1'], port, n: 20, timeoutMs: 60, maxRounds: 12, intervalMs: 60_000, maxPendingRows: 100, clock };
+    const options = { hosts: ['127.0.0.1', '::1'], port, n: 20, timeoutMs: 60, maxRounds: 12, intervalMs: 60_000, maxPendingRows: 100 };
     const { logger, lines } = memoryLogger('reset-prober');
     const prober = new ResetProber(options, new ProberStore(file), logger);
 
     await prober.cycle(); // 13:59:30, IPv4
-    clock.advance(60_000); // 14:00:30: the server has moved to IPv6
+    await vi.advanceTimersByTimeAsync(BOUNDARY + 30_000 - Date.now()); // 14:00:30: the server has moved to IPv6
     await waitFor('the server to move to IPv6', () => server.family === 'IPv6');
     await prober.cycle();
     await prober.close();
@@ -56,15 +57,10 @@ describe('reset-prober', () => {
       ['IPv4', 0],
       ['IPv6', 1],
     ]);
-    expect(history.switches).toEqual([
-      {
-        at: new Date(BOUNDARY + 30_000).toISOString(),
-        from: 'IPv4',
-        to: 'IPv6',
-        after: new Date(BOUNDARY - 30_000).toISOString(),
-        before: new Date(BOUNDARY + 30_000).toISOString(),
-      },
-    ]);
+    // The switch lies between the last probe that saw IPv4 and the first that saw IPv6, across 14:00.
+    const [first, , , fourth] = history.probes;
+    expect(history.switches).toEqual([{ at: history.probes[2]!.at, from: 'IPv4', to: 'IPv6', after: first!.at, before: history.probes[2]!.at }]);
+    expect([Date.parse(first!.at) < BOUNDARY, Date.parse(fourth!.at) > BOUNDARY]).toEqual([true, true]);
     const probeLines = lines().filter((line) => line.message === 'probe');
     expect(probeLines).toHaveLength(4);
     for (const line of probeLines) {
