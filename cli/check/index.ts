@@ -11,7 +11,7 @@ import { signalExitCode, STOP_SIGNALS } from '../../lib/signals.js';
 import { leaseUids } from '../../lib/sandbox/uids.js';
 import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
 import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep, programCommand, readLayout } from '../../lib/check/submission.js';
-import { choosePython, describePython } from '../../lib/python.js';
+import { choosePython, describePython, type Python, reachableByOthers } from '../../lib/python.js';
 import { DEFAULT_ZIP_LIMITS, unzip } from '../../lib/check/zip.js';
 import { verifyCertificate } from '../../lib/certs/verify.js';
 import { isSocklabError, socklabError } from '../../lib/errors.js';
@@ -185,6 +185,13 @@ function userProcesses(): number {
   return count;
 }
 
+/** As root, programs run as users of their own (uids leased below check.sandboxUid): their Python must be theirs to read. */
+function sandboxCanRun(python: Python): string | null {
+  if (!isRoot()) return null;
+  const unreachable = [path.dirname(python.executable), ...python.prefixes].find((dir) => !reachableByOthers(dir));
+  return unreachable ? `${unreachable} cannot be read by the users programs run as` : null;
+}
+
 /** The modules a part's programs import beyond the standard library (the handout's part 5 uses websocket-client). */
 const PYTHON_MODULES: Record<ProgramStep, string[]> = { part2: [], part3: [], 'part4-receiver': [], 'part4-sender': [], part5: ['websocket'], part6: [] };
 
@@ -203,7 +210,7 @@ function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlag
       continue;
     }
     // One interpreter rule (lib/python.ts): check.python, else the first python3 on PATH with the part's modules.
-    const choice = choosePython(config.check.python, PYTHON_MODULES[step]);
+    const choice = choosePython(config.check.python, PYTHON_MODULES[step], process.env.PATH, sandboxCanRun);
     programs[step] = choice.ok
       ? { file, command: [choice.python.executable, ...command.command.slice(1)], interpreter: describePython(choice.python), readOnly: choice.python.prefixes }
       : { file, reason: `not run: ${choice.problem}` };

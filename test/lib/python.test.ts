@@ -1,22 +1,33 @@
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { choosePython } from '../../lib/python.js';
+import { choosePython, reachableByOthers } from '../../lib/python.js';
 
-// Two python3 on a PATH: the first without site packages (so without websocket-client), the second Debian's.
+// Two python3 on a PATH: the first a venv (without the system's packages, so without
+// websocket-client), the second Debian's.
 const root = mkdtempSync(path.join(os.tmpdir(), 'socklab-python-'));
-const bare = path.join(root, 'bare');
+const made = spawnSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', path.join(root, 'venv')], { encoding: 'utf8' });
+const bare = path.join(root, 'venv', 'bin');
 const full = path.join(root, 'full');
-mkdirSync(bare);
 mkdirSync(full);
-writeFileSync(path.join(bare, 'python3'), '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n');
-chmodSync(path.join(bare, 'python3'), 0o755);
 symlinkSync('/usr/bin/python3', path.join(full, 'python3'));
 const PATH = `${bare}:${full}`;
 
+describe('reachableByOthers', () => {
+  it('tells a folder another user can read from one below a private folder', () => {
+    expect(reachableByOthers('/usr/lib')).toBe(true);
+    const hidden = mkdtempSync(path.join(os.tmpdir(), 'socklab-private-'));
+    mkdirSync(path.join(hidden, 'inside'), { mode: 0o755 });
+    chmodSync(hidden, 0o700);
+    expect(reachableByOthers(path.join(hidden, 'inside'))).toBe(false);
+  });
+});
+
 describe('choosePython: one interpreter rule for check, campus, notebook and doctor', () => {
   it('takes the first python3 on PATH that has the modules the part needs', () => {
+    expect(made.status, made.stderr).toBe(0);
     const standard = choosePython('', [], PATH);
     expect(standard.ok && standard.python.executable).toBe(path.join(bare, 'python3'));
     const websocket = choosePython('', ['websocket'], PATH);
@@ -28,6 +39,8 @@ describe('choosePython: one interpreter rule for check, campus, notebook and doc
     expect(choosePython('', ['websocket'], bare)).toEqual({ ok: false, problem: `${path.join(bare, 'python3')} has no module websocket; fix: sudo apt-get install python3-websocket (or pip install websocket-client)` });
     expect(choosePython(path.join(bare, 'python3'), ['websocket'], PATH)).toMatchObject({ ok: false, problem: expect.stringMatching(/\(check\.python\) has no module websocket/) });
     expect(choosePython('', [], path.join(root, 'nowhere'))).toEqual({ ok: false, problem: 'no python3 on PATH; fix: sudo apt-get install python3' });
+    // One a sandbox's user could not run is passed over, and said why.
+    expect(choosePython('', [], bare, () => 'not for this test')).toEqual({ ok: false, problem: `no python3 can be used: ${path.join(bare, 'python3')}: not for this test` });
   });
 
   it('takes check.python when it is set, by path or by name', () => {
