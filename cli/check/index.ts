@@ -1,23 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
 import type { LoadedConfig } from '../../config/index.js';
-import type { Config } from '../../config/schema.js';
 import { isRoot } from '../../lib/campus/doctor.js';
 import { plainEntries } from '../../lib/sandbox/folder.js';
 import { signalExitCode, STOP_SIGNALS } from '../../lib/signals.js';
 import { leaseUids } from '../../lib/sandbox/uids.js';
 import { type CheckReport, notRun, overallVerdict, type StepResult } from '../../lib/check/report.js';
-import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, type ProgramStep, programCommand, readLayout } from '../../lib/check/submission.js';
-import { choosePython, describePython, type Python, reachableByOthers } from '../../lib/python.js';
+import { type Layout, PROGRAM_PREFIX, PROGRAM_STEPS, readLayout } from '../../lib/check/submission.js';
 import { DEFAULT_ZIP_LIMITS, unzip } from '../../lib/check/zip.js';
 import { verifyCertificate } from '../../lib/certs/verify.js';
 import { isSocklabError, socklabError } from '../../lib/errors.js';
 import { socklabVersion } from '../../lib/paths.js';
 import { campusProblem, inNamespaces, setUpCampus } from '../campus.js';
 import { printJson } from '../context.js';
+import { firstBytes, planOf } from './plan.js';
 import { type CheckPlan, runPrograms } from './programs.js';
 import { reportHtml, reportText } from './render.js';
 
@@ -70,24 +69,6 @@ async function openSubmission(target: string, maxUnpackedBytes: number): Promise
   } catch (error) {
     remove();
     throw error;
-  }
-}
-
-/** A file's first bytes, or "" when it cannot be read (the step that needs it says why). */
-function firstBytes(file: string, count = 4096): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const buffer = Buffer.alloc(count);
-    return buffer.subarray(0, readSync(fd, buffer, 0, count, 0)).toString('latin1');
-  } catch {
-    return '';
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -170,63 +151,6 @@ function keysStep(layout: Layout, folder: string, ca: string | undefined): StepR
   return step('pass', `the key matches the certificate${ca ? ', which chains to the CA' : ' (chain not checked: no --ca)'}, valid until ${report.notAfter.slice(0, 10)}; valid for ${report.names.join(', ') || 'no name'}`, evidence);
 }
 
-/** Processes the user runs now: RLIMIT_NPROC counts them with the programs' when there is no user of their own. */
-function userProcesses(): number {
-  const uid = process.getuid?.() ?? 0;
-  let count = 0;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${name}/status`, 'utf8'))) count += 1;
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return count;
-}
-
-/** As root, programs run as users of their own (uids leased below check.sandboxUid): their Python must be theirs to read. */
-function sandboxCanRun(python: Python): string | null {
-  if (!isRoot()) return null;
-  const unreachable = [path.dirname(python.executable), ...python.prefixes].find((dir) => !reachableByOthers(dir));
-  return unreachable ? `${unreachable} cannot be read by the users programs run as` : null;
-}
-
-/** The modules a part's programs import beyond the standard library (the handout's part 5 uses websocket-client). */
-const PYTHON_MODULES: Record<ProgramStep, string[]> = { part2: [], part3: [], 'part4-receiver': [], 'part4-sender': [], part5: ['websocket'], part6: [] };
-
-function planOf(layout: Layout, folder: string, config: Config, flags: CheckFlags, uids: number[] | null): CheckPlan {
-  const programs: CheckPlan['programs'] = {};
-  for (const step of PROGRAM_STEPS) {
-    const file = layout.programs[step];
-    if (!file) continue;
-    const command = programCommand(file, firstBytes(path.join(folder, file), 200).split('\n')[0] ?? '', config.check.run);
-    if (!command.ok) {
-      programs[step] = { file, reason: command.reason };
-      continue;
-    }
-    if (!/^python3?$/.test(command.command[0]!)) {
-      programs[step] = { file, command: command.command, interpreter: command.command[0]!, readOnly: [] };
-      continue;
-    }
-    // One interpreter rule (lib/python.ts): check.python, else the first python3 on PATH with the part's modules.
-    const choice = choosePython(config.check.python, PYTHON_MODULES[step], process.env.PATH, sandboxCanRun);
-    programs[step] = choice.ok
-      ? { file, command: [choice.python.executable, ...command.command.slice(1)], interpreter: describePython(choice.python), readOnly: choice.python.prefixes }
-      : { file, reason: `not run: ${choice.problem}` };
-  }
-  return {
-    folder,
-    camipro: layout.camipro ?? [],
-    programs,
-    ca: flags.ca ? path.resolve(flags.ca) : null,
-    uids,
-    processBase: isRoot() ? 0 : userProcesses(),
-    cert: layout.cert,
-    key: layout.key,
-  };
-}
-
 /** Runs the programs inside a campus of their own (socklab check --inside PLAN); null when a signal stopped it. */
 async function programSteps(plan: CheckPlan, argv: string[]): Promise<StepResult[] | null> {
   const present = PROGRAM_STEPS.filter((step) => plan.programs[step]);
@@ -264,7 +188,7 @@ async function checkSubmission(loaded: LoadedConfig, target: string, flags: Chec
     const lease = isRoot() ? leaseUids(PROGRAM_STEPS.length, loaded.config.check.sandboxUid) : null;
     let programs: StepResult[] | null;
     try {
-      programs = await programSteps(planOf(layout, submission.folder, loaded.config, flags, lease?.uids ?? null), argv);
+      programs = await programSteps(planOf(layout, submission.folder, loaded.config, flags.ca, lease?.uids ?? null), argv);
     } finally {
       lease?.release();
     }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { buildSubmission, CAMIPRO, CORRECT_PROGRAMS, type CourseMaterial, course
 import { machineChecks } from '../../lib/campus/doctor.js';
 import type { CheckReport, StepId } from '../../lib/check/report.js';
 import type { ProgramStep } from '../../lib/check/submission.js';
-import { CLI, pythonCsv, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
+import { CLI, cpuHog, pythonCsv, runCli, waitFor, withoutSocklabVariables } from '../helpers.js';
 import { checkJson, checkRoot, FAST, sandboxProcesses as leftBehind, stepOf, twoAtATime } from './check/support.js';
 
 // Every program of these submissions runs inside the campus that `socklab check` makes: a network
@@ -31,6 +31,9 @@ const SUBMISSIONS: Record<string, SubmissionSpec> = {
   'deletes-files': { programs: { part3: 'submission/part3_deletes_files.py' } },
   'prints-escapes': { programs: { part5: 'submission/part5_prints_escapes.py' } },
 };
+
+/** The batch beside a CPU hog: a verdict that hangs on timing would differ from the single check's. */
+const BATCH = ['correct', 'raw-reads', 'ipv4-only', 'no-id', 'key-mismatch'];
 
 /** What each submission must show: a step and the reason it fails (or every step passing). */
 const EXPECTED: Record<string, { step: StepId; reason: RegExp } | 'all pass'> = {
@@ -127,32 +130,36 @@ describe.runIf(canRun)('socklab check', () => {
     expect(stepOf(singles.get('key-mismatch')!, 'part6').verdict).toBe('fail');
   });
 
-  it('grades a batch: grades.csv holds the single runs\' verdicts; killed midway, a second run finishes without redoing', async () => {
+  it('grades a batch beside a CPU hog: grades.csv holds the single runs\' verdicts; killed midway, a second run finishes without redoing', async () => {
+    // The submissions whose verdicts hang on timing (part 3's retransmissions, the receiver, the sender) and a few others.
+    const batchDir = path.join(root, 'batch-busy');
+    for (const name of BATCH) cpSync(path.join(root, 'batch', name), path.join(batchDir, name), { recursive: true });
+    cpuHog(2, 150); // two busy loops, one per core, for the length of both runs
     const out = path.join(root, 'grades');
-    const batch = spawn(process.execPath, [CLI, 'check', '--batch', path.join(root, 'batch'), '--out', out, '--jobs', '2', '--ca', material.caCert, ...FAST], {
+    const batch = spawn(process.execPath, [CLI, 'check', '--batch', batchDir, '--out', out, '--jobs', '2', '--ca', material.caCert, ...FAST], {
       env: { ...withoutSocklabVariables(process.env), TMPDIR },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     batch.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const graded = () => Object.keys(SUBMISSIONS).filter((name) => existsSync(path.join(out, name, 'report.json')));
-    await waitFor('three submissions graded', () => graded().length >= 3, 60_000);
+    const graded = () => BATCH.filter((name) => existsSync(path.join(out, name, 'report.json')));
+    await waitFor('two submissions graded', () => graded().length >= 2, 90_000);
     batch.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => batch.on('close', resolve));
     expect(code, stderr).toBe(143);
     expect(stderr).toMatch(/stopped by SIGTERM; what was finished is kept/);
     const first = new Map(graded().map((name) => [name, statSync(path.join(out, name, 'report.json')).mtimeMs]));
-    expect(first.size).toBeLessThan(Object.keys(SUBMISSIONS).length);
+    expect(first.size).toBeLessThan(BATCH.length);
     expect(sandboxProcesses()).toEqual([]);
 
-    const again = await runCli(['check', '--batch', path.join(root, 'batch'), '--out', out, '--jobs', '2', '--ca', material.caCert, ...FAST], { TMPDIR }, 180_000);
+    const again = await runCli(['check', '--batch', batchDir, '--out', out, '--jobs', '2', '--ca', material.caCert, ...FAST], { TMPDIR }, 180_000);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`${first.size} already graded`);
     for (const [name, mtime] of first) expect(statSync(path.join(out, name, 'report.json')).mtimeMs).toBe(mtime);
 
     const [header, ...rows] = readFileSync(path.join(out, 'grades.csv'), 'utf8').trim().split('\n');
     const columns = header!.split(',');
-    expect(rows).toHaveLength(Object.keys(SUBMISSIONS).length);
+    expect(rows).toHaveLength(BATCH.length);
     for (const row of rows) {
       const cells = Object.fromEntries(row.split(',').map((cell, index) => [columns[index], cell]));
       const single = singles.get(cells.submission!)!;

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSubmission, type CourseMaterial, courseMaterial, FOLDER, type SubmissionSpec } from '../../../bench/submission.js';
 import { machineChecks } from '../../../lib/campus/doctor.js';
 import type { CheckReport } from '../../../lib/check/report.js';
-import { cpuHog, pythonCsv, runCli } from '../../helpers.js';
-import { checkJson, checkRoot, FAST, sandboxProcesses, stepOf, twoAtATime } from './support.js';
+import { checkJson, checkRoot, sandboxProcesses, stepOf, twoAtATime } from './support.js';
 
 // Issue 23: programs in the shapes real solutions take, each run unchanged as its author meant.
 const canRun = machineChecks({ campusOnly: true }).every((check) => check.ok);
@@ -83,20 +81,6 @@ describe.runIf(canRun)('socklab check, on programs as students write them', () =
     expect(stepOf(causes, 'part4-receiver').reason).toMatch(/^receiver: it crashed: NameError: name 'show_message' is not defined/);
     expect(stepOf(causes, 'part6').reason).toMatch(/^TLS server: sent 1 message but never closed the connection/);
     expect(stepOf(singles.get('weak-key')!, 'part6').reason).toMatch(/Python refused the 1024-bit key \(security level 2\): make a 2048-bit key/);
-  });
-
-  it('grades a batch beside a CPU hog as it grades each alone, twice in a row', async () => {
-    const expected = Object.fromEntries([...singles].map(([name, report]) => [name, [report.verdict, ...report.steps.map((step) => step.verdict)].join(' ')]));
-    for (const round of [1, 2]) {
-      const out = path.join(root, `grades-${round}`);
-      cpuHog(2, 120); // two busy loops, one per core, for the length of the batch
-      const batch = await runCli(['check', '--batch', path.join(root, 'batch'), '--out', out, '--jobs', '2', '--ca', material.caCert, ...FAST], { TMPDIR: tmp }, 200_000);
-      expect(batch.code, batch.stderr).toBe(0);
-      const [header, ...rows] = pythonCsv(readFileSync(path.join(out, 'grades.csv'), 'utf8'));
-      const verdicts = ['verdict', ...singles.get('conventions')!.steps.map((step) => step.step)].map((column) => header!.indexOf(column));
-      const graded = Object.fromEntries(rows.map((row) => [row[0], verdicts.map((index) => row[index]).join(' ')]));
-      expect({ round, graded }).toEqual({ round, graded: expected });
-    }
     expect(sandboxProcesses(tmp)).toEqual([]);
-  }, 420_000);
+  });
 });
