@@ -171,9 +171,9 @@ export async function runAdapting<T>(
   const attempts: string[] = program && 'interpreter' in program ? [`run with ${program.interpreter}`] : [];
   const usages: string[] = [];
   let last: Tried<T> | undefined;
-  for (const convention of conventions) {
-    const call = fillConvention(convention, values);
-    if (!call) continue;
+  const callable = conventions.filter((convention) => fillConvention(convention, values) !== null);
+  for (const [index, convention] of callable.entries()) {
+    const call = fillConvention(convention, values)!;
     last = await once(call);
     const usage = usageError(last.run, last.contacted);
     if (!usage) {
@@ -181,7 +181,7 @@ export async function runAdapting<T>(
       attempts.push(`${describeConvention(convention)}: ${known ? 'as found before' : 'it ran'}`);
       return { ...last, attempts, noConvention: null };
     }
-    attempts.push(`${describeConvention(convention)}: ${usage}, so the next way was tried`);
+    attempts.push(`${describeConvention(convention)}: ${usage}, ${index < callable.length - 1 ? 'so the next way was tried' : 'and no way is left'}`);
     usages.push(`${describeConvention(convention)} (${usage})`);
   }
   if (!last) throw new Error(`no convention of check.conventions.${CONVENTION_KEYS[step]} has its values here`);
