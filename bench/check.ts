@@ -4,19 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CheckReport } from '../lib/check/report.js';
 import { type BenchResult, CLI, median } from './harness.js';
-import { buildSubmission, CORRECT_PROGRAMS, courseMaterial, FOLDER, type SubmissionSpec } from './submission.js';
+import { buildSubmission, CONVENTION_PROGRAMS, CORRECT_PROGRAMS, courseMaterial, FOLDER } from './submission.js';
 
 const SUBMISSIONS = 20;
 /** Checks of the submission whose programs take their input other ways (each part finds its way after a usage error or two). */
 const CONVENTION_RUNS = 5;
-const CONVENTION_PROGRAMS: SubmissionSpec['programs'] = {
-  part2: 'conventions/part2_host_port_command.py',
-  part3: 'conventions/part3_experiment.py',
-  'part4-receiver': 'conventions/part4_receiver_group_port.py',
-  'part4-sender': 'conventions/part4_sender_group_port_id.py',
-  part5: 'conventions/part5_menu.py',
-  part6: 'conventions/part6_cert_key.py',
-};
 const JOBS = 2;
 /** n = 10, the middle of the default 5–15: CMD_short:1 then takes 10 s in every check, so the runs compare. */
 const SETTINGS = ['--pmu.messagesMin', '10', '--pmu.messagesMax', '10'];

@@ -27,6 +27,16 @@ export const CORRECT_PROGRAMS: Record<ProgramStep, string> = {
   part6: 'submission/part6.py',
 };
 
+/** A correct solution of every part whose programs take their input other ways than the handout's (issue 23). */
+export const CONVENTION_PROGRAMS: Record<ProgramStep, string> = {
+  part2: 'conventions/part2_host_port_command.py',
+  part3: 'conventions/part3_experiment.py',
+  'part4-receiver': 'conventions/part4_receiver_group_port.py',
+  'part4-sender': 'conventions/part4_sender_group_port_id.py',
+  part5: 'conventions/part5_menu.py',
+  part6: 'conventions/part6_cert_key.py',
+};
+
 export interface CourseMaterial {
   caCert: string;
   /** The key the certificate was made for, and another one. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSubmission, type CourseMaterial, courseMaterial, FOLDER, type SubmissionSpec } from '../../../bench/submission.js';
+import { buildSubmission, CONVENTION_PROGRAMS, type CourseMaterial, courseMaterial, FOLDER, type SubmissionSpec } from '../../../bench/submission.js';
 import { machineChecks } from '../../../lib/campus/doctor.js';
 import type { CheckReport } from '../../../lib/check/report.js';
 import { checkJson, checkRoot, sandboxProcesses, stepOf, twoAtATime } from './support.js';
@@ -12,17 +12,7 @@ let material: CourseMaterial;
 
 const SUBMISSIONS: Record<string, SubmissionSpec> = {
   // One calling convention per part, none of them the handout's "command as the only argument".
-  conventions: {
-    programs: {
-      part2: 'conventions/part2_host_port_command.py',
-      part3: 'conventions/part3_experiment.py',
-      'part4-receiver': 'conventions/part4_receiver_group_port.py',
-      'part4-sender': 'conventions/part4_sender_group_port_id.py',
-      part5: 'conventions/part5_menu.py',
-      part6: 'conventions/part6_cert_key.py',
-    },
-    key: 'matching',
-  },
+  conventions: { programs: CONVENTION_PROGRAMS, key: 'matching' },
   // No arguments: each runs every scenario of its part in one go; a sender of one line per run.
   'own-scenarios': {
     programs: { part2: 'conventions/part2_every_scenario.py', part5: 'conventions/part5_every_scenario.py', 'part4-sender': 'conventions/part4_sender_one_line.py' },
