@@ -24,9 +24,9 @@ const PARTS: Record<ProgramStep, (context: Context) => Promise<PartResult>> = {
 /**
  * Runs every program of the plan inside the campus, each part on a student host of its own. Parts
  * that use different emulators run at once; part 6 after part 2 (the TLS grader and part 2's
- * emulator both speak the PMU protocol, and their evidence stays apart). A part that fails while
- * the machine is loaded is run again alone, so that a TA's batch on a busy machine grades as a
- * single check on an idle one.
+ * emulator both speak the PMU protocol, and their evidence stays apart). A part that fails in a
+ * way load can cause (a timing window, a time limit) while the machine is loaded is run again
+ * alone, so that a TA's batch on a busy machine grades as a single check on an idle one.
  */
 export async function runPrograms(plan: CheckPlan, config: Config, campus: CheckCampus, onStep: (step: StepResult) => void = () => undefined): Promise<StepResult[]> {
   const { check } = config;
