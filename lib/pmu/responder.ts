@@ -16,7 +16,6 @@ export interface PmuSink {
 }
 
 export interface PmuSent {
-  messages: number;
   bytes: number;
   /** What was sent, one item per send(), in order (kept by reference: the flood is not copied). */
   items: Array<string | Buffer>;
@@ -35,7 +34,7 @@ export interface PmuResponse {
  * Messages are scheduled from the first one, so d = 1 over n messages does not drift.
  */
 export function respond(command: PmuCommand, sink: PmuSink, options: PmuResponderOptions): PmuResponse {
-  const sent: PmuSent = { messages: 0, bytes: 0, items: [] };
+  const sent: PmuSent = { bytes: 0, items: [] };
   let finish!: (value: PmuSent) => void;
   const done = new Promise<PmuSent>((resolve) => (finish = resolve));
   let timer: NodeJS.Timeout | undefined;
@@ -49,7 +48,6 @@ export function respond(command: PmuCommand, sink: PmuSink, options: PmuResponde
   const send = (data: string | Buffer): void => {
     sink.send(data);
     sent.items.push(data);
-    sent.messages += 1;
     sent.bytes += Buffer.byteLength(data);
   };
 
@@ -72,13 +70,13 @@ export function respond(command: PmuCommand, sink: PmuSink, options: PmuResponde
   const startedAt = performance.now();
   const sendNext = (): void => {
     if (finished) return;
-    send(pmuMessage(options.firstMessageNumber + sent.messages));
-    if (sent.messages === count) {
+    send(pmuMessage(options.firstMessageNumber + sent.items.length));
+    if (sent.items.length === count) {
       sink.end();
       end();
       return;
     }
-    timer = setTimeout(sendNext, Math.max(0, startedAt + sent.messages * intervalMs - performance.now()));
+    timer = setTimeout(sendNext, Math.max(0, startedAt + sent.items.length * intervalMs - performance.now()));
   };
   sendNext();
   return { done, cancel: end };

@@ -87,7 +87,7 @@ export class PmuSession {
         peer: this.peer,
         command: this.command,
         outcome: this.outcome,
-        messages: sent.messages,
+        messages: sent.items.length,
         bytes: sent.bytes,
         durationMs,
         ...this.fields,
@@ -95,7 +95,7 @@ export class PmuSession {
       });
     };
     if (this.response) void this.response.done.then(log);
-    else log({ messages: 0, bytes: 0, items: [] });
+    else log({ bytes: 0, items: [] });
   }
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSubmission, CONVENTION_PROGRAMS, type CourseMaterial, courseMaterial, FOLDER, type SubmissionSpec } from '../../../bench/submission.js';
 import { machineChecks } from '../../../lib/campus/doctor.js';
+import { runCli } from '../../helpers.js';
 import type { CheckReport } from '../../../lib/check/report.js';
 import { checkJson, checkRoot, sandboxProcesses, stepOf, twoAtATime } from './support.js';
 
@@ -73,4 +74,16 @@ describe.runIf(canRun)('socklab check, on programs as students write them', () =
     expect(stepOf(singles.get('weak-key')!, 'part6').reason).toMatch(/Python refused the 1024-bit key \(security level 2\): make a 2048-bit key/);
     expect(sandboxProcesses(tmp)).toEqual([]);
   });
+
+  it('lets a TA pin one way for a class: a program that wants another is then failed, with what it said; a bad pin is refused', async () => {
+    const folder = buildSubmission(path.join(root, 'pinned'), { programs: { part2: 'conventions/part2_host_port_command.py' } }, material);
+    const { report } = await checkJson(folder, tmp, ['--check.conventions.part2', '[{"args": ["{command}"]}]']);
+    expect(stepOf(report, 'part2').verdict).toBe('fail');
+    expect(stepOf(report, 'part2').reason).toMatch(/^CMD_short:0: no way of calling it worked: COMMAND \(it printed "Usage: .* HOST PORT COMMAND"\)/);
+    expect(how(report, 'part2')).toMatch(/COMMAND: it printed "Usage: .*", and no way is left$/m);
+    const bad = await runCli(['check', folder, '--check.conventions.part2', '[{"args": ["{nope}"]}]']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/check\.conventions\.part2: must be a non-empty list of \{"args": \[\.\.\.\], "stdin": "\.\.\."\} whose placeholders are among \{command\}/);
+  }, 60_000);
 });

@@ -23,7 +23,7 @@ describe('PMU responder', () => {
     const { sink, sends, ended } = recordingSink();
     const sent = await respond({ kind: 'short', intervalSeconds: 0 }, sink, options).done;
     expect(sends.map((send) => send.data)).toEqual([1, 2, 3, 4].map(pmuMessage));
-    expect(sent).toEqual({ messages: 4, bytes: sends.reduce((total, send) => total + send.data.length, 0), items: sends.map((send) => send.data) });
+    expect(sent).toEqual({ bytes: sends.reduce((total, send) => total + send.data.length, 0), items: sends.map((send) => send.data) });
     expect(ended()).toBe(true);
   });
 
@@ -48,7 +48,7 @@ describe('PMU responder', () => {
     for (const draw of [0, 0.34, 0.67, 0.999]) {
       const { sink } = recordingSink();
       const sent = await respond({ kind: 'short', intervalSeconds: 0 }, sink, { ...options, messagesMin: 5, messagesMax: 7, random: () => draw }).done;
-      counts.add(sent.messages);
+      counts.add(sent.items.length);
     }
     expect([...counts].sort()).toEqual([5, 6, 7]);
   });
@@ -57,7 +57,7 @@ describe('PMU responder', () => {
     const { sink, sends } = recordingSink();
     const sent = await respond({ kind: 'flood' }, sink, options).done;
     expect(sends).toHaveLength(1);
-    expect(sent).toEqual({ messages: 1, bytes: options.floodText.length, items: [options.floodText] });
+    expect(sent).toEqual({ bytes: options.floodText.length, items: [options.floodText] });
   });
 
   it('stops when cancelled and reports what was sent', async () => {
@@ -68,7 +68,7 @@ describe('PMU responder', () => {
     await vi.advanceTimersByTimeAsync(70); // messages at 0 and 50 ms
     response.cancel();
     const sent = await response.done;
-    expect(sent.messages).toBe(2);
+    expect(sent.items).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(120);
     expect(sends).toHaveLength(2);
     expect(ended()).toBe(false);
