@@ -52,6 +52,8 @@ async function lookAtTheDashboard(dashboard: string, home: string, env: NodeJS.P
     await page.goto(dashboard);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
     await page.waitForFunction(() => document.querySelectorAll('#tls .sessions tbody tr').length >= 2, { timeout: 20_000 });
+    // The cards' counters are pm2's metrics, pushed on their own period: they may come after the log's rows.
+    await page.waitForFunction(() => /TLS PMU: 2 sessions/.test(document.querySelector('.app[data-app="tls-pmu"] .counters')?.textContent ?? ''), { timeout: 20_000 });
     const overflow = await page.evaluate(() => [
       ['page', document.documentElement.scrollWidth, window.innerWidth],
       ...[...document.querySelectorAll('section')].map((section) => [section.id, section.scrollWidth, section.clientWidth]),

@@ -36,13 +36,13 @@ export function startLoadMeter(): { stop(): Load } {
   return {
     stop(): Load {
       histogram.disable();
-      const delayMs = Math.max(0, histogram.max / 1e6 - 20);
+      const delayMs = Math.round(Math.max(0, histogram.max / 1e6 - 20));
       const stall = cpuStallMicroseconds();
       const elapsedUs = (performance.now() - startedAt) * 1000;
       const cpuPressure = stall === null || stallAtStart === null || elapsedUs <= 0 ? null : Math.min(1, (stall - stallAtStart) / elapsedUs);
       const loaded = delayMs > LOADED_DELAY_MS || (cpuPressure ?? 0) > LOADED_PRESSURE;
       const slackMs = loaded ? Math.round(Math.min(MAX_SLACK_MS, Math.max(2 * delayMs, (cpuPressure ?? 0) * 1000))) : 0;
-      return { delayMs: Math.round(delayMs), cpuPressure, loaded, slackMs };
+      return { delayMs, cpuPressure, loaded, slackMs };
     },
   };
 }
