@@ -286,7 +286,7 @@ const schemaWithoutSources = {
       format: 'positive-count',
       default: 250,
     },
-    helloTimeoutMs: { doc: 'A connection whose TLS ClientHello is not whole by then is closed.', format: 'positive-count', default: 5000 },
+    helloTimeoutMs: { doc: 'A connection that has sent nothing by then (a port scan, an idle squatter) is closed; one that stops part-way through its handshake is closed at tlsPmu.handshakeTimeoutMs.', format: 'positive-count', default: 5000 },
     handshakeTimeoutMs: { doc: 'A client that has not finished its TLS handshake by then is cut.', format: 'positive-count', default: 10000 },
     localCa: {
       doc: 'Local profile: folder of the local CA that `npm start` creates to sign the TLS PMU certificate when tlsPmu.key and tlsPmu.cert do not exist.',

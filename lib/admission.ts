@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export interface AdmissionOptions {
   /** Connections held at once. */
@@ -17,7 +18,7 @@ export interface AdmissionOptions {
  */
 export class ConnectionAdmission {
   /** Every connection held, oldest first (a Map keeps insertion order). */
-  private readonly held = new Map<net.Socket, { address: string; pending: boolean }>();
+  private readonly held = new Map<net.Socket, { address: string; pending: boolean; admittedAt: number }>();
   private readonly pendingByAddress = new Map<string, number>();
   private evictedCount = 0;
 
@@ -36,10 +37,29 @@ export class ConnectionAdmission {
     const address = socket.remoteAddress ?? '?';
     if ((this.pendingByAddress.get(address) ?? 0) >= this.options.maxPendingPerAddress) this.evictOldest(address);
     else if (this.held.size >= this.options.maxConnections && !this.evictOldest(null)) return false;
-    this.held.set(socket, { address, pending: true });
+    this.held.set(socket, { address, pending: true, admittedAt: performance.now() });
     this.pendingByAddress.set(address, (this.pendingByAddress.get(address) ?? 0) + 1);
     socket.once('close', () => this.release(socket));
     return true;
+  }
+
+  /** Every connection held, oldest first. */
+  get connections(): IterableIterator<net.Socket> {
+    return this.held.keys();
+  }
+
+  /** The connection held from this peer's address and port (a TLS session's own TCP socket). */
+  heldFrom(address: string | undefined, port: number | undefined): net.Socket | undefined {
+    for (const socket of this.held.keys()) if (socket.remotePort === port && socket.remoteAddress === address) return socket;
+    return undefined;
+  }
+
+  /** The connections still pending that were admitted before `time` (`performance.now()`), oldest first. */
+  *pendingAdmittedBefore(time: number): Generator<net.Socket> {
+    for (const [socket, entry] of this.held) {
+      if (entry.admittedAt >= time) return;
+      if (entry.pending) yield socket;
+    }
   }
 
   /** The peer has sent its command: the connection is a session now, never evicted. */

@@ -1,8 +1,8 @@
 /**
  * How far a connection's first bytes are into a TLS ClientHello: one handshake record (RFC 8446
  * §5.1: content type 22, legacy version 3.x, a 2-byte length) whose first message is a ClientHello
- * (§4: handshake type 1). The server hands a connection to TLS only once the record is whole, so
- * that a peer that stops, or closes, half-way costs nothing past the hello timeout.
+ * (§4: handshake type 1). `socklab tls` reads its own client's ClientHello with it (the suites
+ * a capture would show).
  */
 export type ClientHelloProgress = 'incomplete' | 'complete' | 'not-tls';
 

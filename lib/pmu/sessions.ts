@@ -35,12 +35,27 @@ export class PmuSession {
 
   constructor(
     private readonly sessions: PmuSessions,
-    readonly peer: string,
+    /** The peer's address, or how to read it when first needed (most connections end without a word, and it costs a system call). */
+    private peerName: string | (() => string),
     /** Ends the transport at once (drain time is over). */
     readonly cut: () => void,
-    /** Extra fields for the log line, read at the start (a closed TLS socket no longer tells its version). */
-    private readonly fields: Record<string, unknown>,
+    /** Extra fields for the log line (TLS version and cipher). */
+    private fields: Record<string, unknown>,
   ) {}
+
+  get peer(): string {
+    if (typeof this.peerName === 'function') this.peerName = this.peerName();
+    return this.peerName;
+  }
+
+  /**
+   * Reads what the log line tells of the transport, while it is open: a closed socket no longer
+   * tells its peer, nor a TLS one its version.
+   */
+  identify(fields: Record<string, unknown>): void {
+    this.fields = fields;
+    this.peerName = this.peer;
+  }
 
   /** True once a command is being answered (or was refused): later input is read and dropped. */
   get settled(): boolean {
@@ -67,9 +82,10 @@ export class PmuSession {
   ended(fields: Record<string, unknown> = {}): void {
     this.response?.cancel();
     const log = (sent: PmuSent): void => {
-      // A connection that closes without a word (a port check, socklab tls's trace handshake) is
-      // no session: it is logged as what it is and left out of the session count.
-      const silent = this.command === null && this.outcome === NO_COMMAND;
+      // A connection that closes without a word (a port check, socklab tls's trace handshake, a
+      // client reset before it spoke) is no session: it is logged as what it is and left out of
+      // the session count.
+      const silent = this.command === null && this.outcome.startsWith(NO_COMMAND);
       this.sessions.remove(this, sent, silent);
       const durationMs = Math.round(monotonicNow() - this.startedAt);
       this.sessions.onSession?.({
@@ -82,7 +98,7 @@ export class PmuSession {
         durationMs,
       });
       // At debug level when silent: a port check or a handshake alone is no session, and not worth a line each under a scan.
-      if (silent && !this.sessions.logger.isDebugEnabled()) return;
+      if (silent && !this.sessions.debugEnabled) return;
       this.sessions.logger.log(silent ? 'debug' : 'info', silent ? 'connection without a command' : 'session', {
         peer: this.peer,
         command: this.command,
@@ -117,11 +133,16 @@ export class PmuSessions {
   private silent = 0;
   private bytesSent = 0;
 
+  /** Read once: winston's own check walks its transports on every call, once per silent connection. */
+  readonly debugEnabled: boolean;
+
   constructor(
     readonly logger: Logger,
     /** Told of every connection when it ends, silent ones included (a judge wants to see them). */
     readonly onSession?: SessionListener,
-  ) {}
+  ) {
+    this.debugEnabled = logger.isDebugEnabled();
+  }
 
   get active(): number {
     return this.open.size;
@@ -131,7 +152,7 @@ export class PmuSessions {
     return { sessions: this.started, active: this.open.size, bytesSent: this.bytesSent, silent: this.silent };
   }
 
-  start(peer: string, cut: () => void, fields: Record<string, unknown> = {}): PmuSession {
+  start(peer: string | (() => string), cut: () => void, fields: Record<string, unknown> = {}): PmuSession {
     this.started += 1;
     const session = new PmuSession(this, peer, cut, fields);
     this.open.add(session);

@@ -29,14 +29,6 @@ export interface PmuStreamOptions extends PmuResponderOptions {
   onSession?: SessionListener;
 }
 
-interface CommandEvents {
-  /** The command's bytes: after a newline, at EOF, or after the quiet gap. */
-  command(bytes: Buffer): void;
-  fail(reason: string): void;
-  /** The peer closed without sending anything. */
-  empty(): void;
-}
-
 /**
  * Speaks the PMU protocol over one stream (TCP, or TLS for the graded part 6): reads a command,
  * answers it, closes. Never throws on what the peer sends: every bad input gets one
@@ -49,11 +41,14 @@ export class PmuStreamHandler {
   constructor(
     private readonly options: Readonly<PmuStreamOptions>,
     private readonly logger: Logger,
-    /** Extra fields for the session log line (TLS version and cipher). */
+    /** Extra fields for the session log line (TLS version and cipher), read once the peer has spoken. */
     private readonly describe: (socket: net.Socket) => Record<string, unknown> = () => ({}),
   ) {
     this.sessions = new PmuSessions(logger, options.onSession);
+    this.idleReason = `no command within ${options.idleTimeoutMs / 1000} s`;
   }
+
+  private readonly idleReason: string;
 
   get counters(): SessionCounters {
     return this.sessions.counters;
@@ -66,43 +61,16 @@ export class PmuStreamHandler {
     this.closeWithError(socket, reason);
   }
 
-  /** Serves one connection; `onCommand` is told when a valid command has come (the peer is a client, not a squatter). */
-  handle(socket: net.Socket, onCommand: () => void = () => undefined): void {
-    const session = this.sessions.start(peerOf(socket), () => socket.destroy(), this.describe(socket));
-    socket.on('error', (error: NodeJS.ErrnoException) => session.noteError(`socket error ${error.code ?? error.message}`));
-    socket.on('close', () => session.ended());
-    this.readCommand(socket, {
-      command: (bytes) => {
-        if (!isCommandText(bytes)) return this.fail(socket, session, 'command is not text');
-        const text = bytes.toString('latin1').replace(/\r$/, '');
-        const parsed = parsePmuCommand(text, this.options.maxIntervalSeconds);
-        if (!parsed.ok) return this.fail(socket, session, parsed.reason, text);
-        onCommand();
-        const end = (): void => void socket.end(() => this.linger(socket));
-        const sliced = this.options.sliceBytes > 0 && (parsed.command.kind !== 'flood' || this.options.sliceFlood !== false);
-        const sink =
-          sliced || this.options.oneWriteAtATime
-            ? queuedSink(socket, sliced ? this.options.sliceBytes : 0, this.options.sliceGapMs ?? 0, end)
-            : { send: (data: string | Buffer) => void socket.write(data), end };
-        session.answering(text, respond(parsed.command, sink, this.options));
-      },
-      fail: (reason) => this.fail(socket, session, reason),
-      empty: () => socket.end(),
-    });
-  }
-
-  /** Waits up to `drainMs` for the sessions under way, then cuts the rest. */
-  closeAll(drainMs: number): Promise<void> {
-    return this.sessions.drain(drainMs);
-  }
-
   /**
-   * Reads one command, complete after a newline, at EOF, or after `commandGapMs` of quiet (the
-   * handout's clients send none); bounded by `maxCommandBytes` and `idleTimeoutMs`. Anything after
-   * it is read and dropped, as the course server does.
+   * Serves one connection; `onCommand` is told when a valid command has come (the peer is a client,
+   * not a squatter). The command is complete after a newline, at EOF, or after `commandGapMs` of
+   * quiet (the handout's clients send none); bounded by `maxCommandBytes` and `idleTimeoutMs`.
+   * Anything after it is read and dropped, as the course server does. A connection that never sends
+   * a command costs little: most of them are port checks and handshakes alone.
    */
-  private readCommand(socket: net.Socket, on: CommandEvents): void {
-    const reader = new CommandReader(this.options.maxCommandBytes);
+  handle(socket: net.Socket, onCommand: () => void = () => undefined, peer: string | (() => string) = peerOf(socket)): void {
+    const session = this.sessions.start(peer, () => socket.destroy());
+    let reader: CommandReader | undefined;
     let gapTimer: NodeJS.Timeout | undefined;
     let done = false;
     const finish = (): boolean => {
@@ -112,24 +80,53 @@ export class PmuStreamHandler {
       clearTimeout(gapTimer);
       return true;
     };
-    const idleTimer = setTimeout(() => finish() && on.fail(`no command within ${this.options.idleTimeoutMs / 1000} s`), this.options.idleTimeoutMs);
+    const fail = (reason: string): void => void (finish() && this.fail(socket, session, reason));
+    const command = (bytes: Buffer): void => void (finish() && this.answer(socket, session, bytes, onCommand));
+    const idleTimer = setTimeout(fail, this.options.idleTimeoutMs, this.idleReason);
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
+      reader ??= new CommandReader(this.options.maxCommandBytes);
       const state = reader.push(chunk);
-      if (state.state === 'too-long') return void (finish() && on.fail(`command longer than ${this.options.maxCommandBytes} bytes`));
-      if (state.state === 'complete') return void (finish() && on.command(state.bytes));
+      if (state.state === 'too-long') return fail(`command longer than ${this.options.maxCommandBytes} bytes`);
+      if (state.state === 'complete') return command(state.bytes);
       clearTimeout(gapTimer);
-      gapTimer = setTimeout(() => finish() && on.command(reader.take()), this.options.commandGapMs);
+      gapTimer = setTimeout(() => command(reader!.take()), this.options.commandGapMs);
     });
     socket.on('end', () => {
       if (!finish()) return;
-      if (reader.buffered > 0) on.command(reader.take());
-      else on.empty();
+      if (reader && reader.buffered > 0) this.answer(socket, session, reader.take(), onCommand);
+      else socket.end();
     });
-    socket.on('close', finish);
+    socket.on('error', (error: NodeJS.ErrnoException) => session.noteError(`socket error ${error.code ?? error.message}`));
+    socket.on('close', () => {
+      finish();
+      session.ended();
+    });
+  }
+
+  /** Waits up to `drainMs` for the sessions under way, then cuts the rest. */
+  closeAll(drainMs: number): Promise<void> {
+    return this.sessions.drain(drainMs);
+  }
+
+  private answer(socket: net.Socket, session: PmuSession, bytes: Buffer, onCommand: () => void): void {
+    if (!isCommandText(bytes)) return this.fail(socket, session, 'command is not text');
+    const text = bytes.toString('latin1').replace(/\r$/, '');
+    const parsed = parsePmuCommand(text, this.options.maxIntervalSeconds);
+    if (!parsed.ok) return this.fail(socket, session, parsed.reason, text);
+    session.identify(this.describe(socket));
+    onCommand();
+    const end = (): void => void socket.end(() => this.linger(socket));
+    const sliced = this.options.sliceBytes > 0 && (parsed.command.kind !== 'flood' || this.options.sliceFlood !== false);
+    const sink =
+      sliced || this.options.oneWriteAtATime
+        ? queuedSink(socket, sliced ? this.options.sliceBytes : 0, this.options.sliceGapMs ?? 0, end)
+        : { send: (data: string | Buffer) => void socket.write(data), end };
+    session.answering(text, respond(parsed.command, sink, this.options));
   }
 
   private fail(socket: net.Socket, session: PmuSession, reason: string, command: string | null = null): void {
+    session.identify(this.describe(socket));
     session.failed(reason, command);
     this.closeWithError(socket, reason);
   }

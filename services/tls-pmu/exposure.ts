@@ -41,7 +41,7 @@ export function exposureLines(facts: ExposureFacts): ExposureLine[] {
         },
     {
       level: 'warn',
-      message: `anyone who can reach port ${port} can now reach the PMU; it holds at most ${facts.maxConnections} connections, ${facts.maxPendingPerAddress} waiting per address, and closes one without a whole ClientHello within ${facts.helloTimeoutMs / 1000} s`,
+      message: `anyone who can reach port ${port} can now reach the PMU; it holds at most ${facts.maxConnections} connections, ${facts.maxPendingPerAddress} waiting per address, and closes one that sends nothing within ${facts.helloTimeoutMs / 1000} s`,
     },
   ];
 }

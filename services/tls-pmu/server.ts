@@ -1,5 +1,6 @@
 import { constants } from 'node:crypto';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { formatHostPort, peerOf } from '../../lib/address.js';
 import { ConnectionAdmission } from '../../lib/admission.js';
@@ -8,7 +9,6 @@ import type { Logger } from '../../lib/logger.js';
 import type { SessionCounters } from '../../lib/pmu/sessions.js';
 import { PmuStreamHandler, type PmuStreamOptions } from '../../lib/pmu/stream-handler.js';
 import { RateLimitedLog } from '../../lib/rate-limited-log.js';
-import { clientHelloProgress } from '../../lib/client-hello.js';
 
 /**
  * Beyond a default Node TLS server (docs/PROTOCOLS.md §TLS PMU): TLS 1.2 and 1.3 only; AEAD suites with
@@ -35,6 +35,9 @@ export const HARDENED_TLS: tls.SecureContextOptions & tls.TlsOptions = {
   secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
 };
 
+/** A connection the server closes itself, before TLS would have. */
+class TlsPmuRefusal extends Error {}
+
 export interface TlsPmuServerOptions extends PmuStreamOptions {
   host: string;
   port: number;
@@ -45,7 +48,7 @@ export interface TlsPmuServerOptions extends PmuStreamOptions {
   maxConnections: number;
   /** Connections one address may hold before sending a command. */
   maxPendingPerAddress: number;
-  /** A connection whose ClientHello is not whole by then is closed. */
+  /** A connection that has sent nothing by then is closed. */
   helloTimeoutMs: number;
   /** A client that has not finished its TLS handshake by then is cut. */
   handshakeTimeoutMs: number;
@@ -54,14 +57,21 @@ export interface TlsPmuServerOptions extends PmuStreamOptions {
 
 /** The graded part 6 server: the PMU protocol of part 2 over TLS, with one-way authentication. */
 export class TlsPmuServer {
-  /** Accepts TCP and admits a connection to TLS once its ClientHello is whole. */
-  private readonly tcp = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  /**
+   * Accepts TCP and admits connections to TLS. Not half-open until the handshake is done: a peer
+   * that closes its side during the handshake (a ClientHello cut short by a FIN) is closed at once.
+   */
+  private readonly tcp = net.createServer({ allowHalfOpen: false });
   private readonly tls: tls.Server;
   private readonly handler: PmuStreamHandler;
   private readonly admission: ConnectionAdmission;
-  /** The TCP socket under each TLS session, by peer: admission tracks TCP sockets. */
-  private readonly rawByPeer = new Map<string, net.Socket>();
   private readonly failures: RateLimitedLog;
+  /**
+   * One sweep for the hello deadline of every connection, not a timer each: most connections are
+   * a handshake alone, and each timer costs them. A connection is closed within a quarter of the
+   * deadline after it.
+   */
+  private silenceSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: Readonly<TlsPmuServerOptions>,
@@ -79,22 +89,27 @@ export class TlsPmuServer {
       cert: options.cert,
       passphrase: options.passphrase || undefined,
       handshakeTimeout: options.handshakeTimeoutMs,
-      allowHalfOpen: true,
     });
     this.tcp.on('connection', (socket) => this.accept(socket));
     this.tls.on('secureConnection', (socket) => {
-      const version = socket.getProtocol() ?? 'unknown';
-      const raw = this.rawByPeer.get(peerOf(socket));
-      this.handler.handle(socket, () => {
-        // Counted once the client speaks: a handshake that closes without a command is no session.
-        this.versions.set(version, (this.versions.get(version) ?? 0) + 1);
-        if (raw) this.admission.settle(raw);
-      });
+      // A session may be half-closed: a client that shuts down its side after the command still reads the answer.
+      socket.allowHalfOpen = true;
+      this.handler.handle(
+        socket,
+        () => {
+          // Counted once the client speaks: a handshake that closes without a command is no session.
+          const version = socket.getProtocol() ?? 'unknown';
+          this.versions.set(version, (this.versions.get(version) ?? 0) + 1);
+          const raw = this.admission.heldFrom(socket.remoteAddress, socket.remotePort);
+          if (raw) this.admission.settle(raw);
+        },
+        () => peerOf(socket),
+      );
     });
     // Junk, old protocol versions, aborted or slow handshakes: logged, never fatal.
     this.tls.on('tlsClientError', (error: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       this.handshakeFailures += 1;
-      this.failures.log('warn', 'handshake failed', { peer: peerOf(socket as net.Socket), reason: error.code ?? error.message });
+      this.failures.log('warn', 'handshake failed', { peer: peerOf(socket as net.Socket), reason: this.failureReason(error) });
       socket.destroy();
     });
   }
@@ -114,6 +129,7 @@ export class TlsPmuServer {
 
   async listen(): Promise<net.AddressInfo> {
     const address = await this.listenOn(this.options.host);
+    this.silenceSweep = setInterval(() => this.closeSilent(), this.options.helloTimeoutMs / 4).unref();
     this.logger.info('listening', { url: `tls://${formatHostPort(address.address, address.port)}`, versions: 'TLSv1.2, TLSv1.3' });
     return address;
   }
@@ -133,47 +149,43 @@ export class TlsPmuServer {
     }
   }
 
-  private accept(socket: net.Socket): void {
-    const peer = peerOf(socket);
-    socket.on('error', () => undefined); // the TLS layer or the close reports what matters
-    if (!this.admission.admit(socket)) {
-      this.failures.log('warn', 'refused', { peer, reason: `every one of the ${this.options.maxConnections} connections is a session` });
-      socket.destroy();
+  private accept(raw: net.Socket): void {
+    raw.on('error', () => undefined); // the TLS layer or the close reports what matters
+    if (!this.admission.admit(raw)) {
+      this.failures.log('warn', 'refused', { peer: peerOf(raw), reason: `every one of the ${this.options.maxConnections} connections is a session` });
+      raw.destroy();
       return;
     }
-    this.rawByPeer.set(peer, socket);
-    socket.once('close', () => this.rawByPeer.delete(peer));
-    let received = Buffer.alloc(0);
-    const stop = (): void => {
-      clearTimeout(timer);
-      socket.off('readable', onReadable);
-      socket.off('end', onEnd);
-    };
-    const reject = (reason: string): void => {
-      stop();
-      this.handshakeFailures += 1;
-      this.failures.log('warn', 'handshake failed', { peer, reason });
-      socket.destroy();
-    };
-    const onReadable = (): void => {
-      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) received = Buffer.concat([received, chunk]);
-      const progress = clientHelloProgress(received);
-      if (progress === 'incomplete') return;
-      stop();
-      if (progress === 'not-tls') return reject('not a TLS ClientHello');
-      socket.unshift(received);
-      this.tls.emit('connection', socket);
-    };
-    const onEnd = (): void => reject('closed before its ClientHello was complete');
-    const timer = setTimeout(() => reject(`no complete ClientHello within ${this.options.helloTimeoutMs} ms`), this.options.helloTimeoutMs);
-    socket.on('readable', onReadable);
-    socket.once('end', onEnd);
+    // Handed to TLS at once: the handshake runs in native code from the first byte, as in a bare tls.createServer.
+    this.tls.emit('connection', raw);
+  }
+
+  /**
+   * A connection that never speaks (a port scan, an idle squatter) is closed at the hello deadline;
+   * one that stops part-way through its handshake, at TLS's own handshake timeout. The error
+   * reaches tlsClientError, which logs it once.
+   */
+  private closeSilent(): void {
+    const admittedBefore = performance.now() - this.options.helloTimeoutMs;
+    for (const raw of this.admission.pendingAdmittedBefore(admittedBefore)) {
+      if (raw.bytesRead === 0) raw.destroy(new TlsPmuRefusal(`sent nothing within ${this.options.helloTimeoutMs} ms`));
+    }
+  }
+
+  /** What went wrong, in words where OpenSSL's code alone says little. */
+  private failureReason(error: NodeJS.ErrnoException): string {
+    if (error instanceof TlsPmuRefusal) return error.message;
+    if (error.code === 'ECONNRESET') return 'closed before the handshake was complete';
+    if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return `no complete handshake within ${this.options.handshakeTimeoutMs} ms`;
+    if (error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || error.code === 'ERR_SSL_HTTP_REQUEST') return `not TLS (${error.code})`;
+    return error.code ?? error.message;
   }
 
   readonly close = once(async () => {
+    clearInterval(this.silenceSweep);
     const closed = closeServer(this.tcp);
     await this.handler.closeAll(this.options.drainMs);
-    for (const raw of this.rawByPeer.values()) raw.destroy(); // connections still before or in their handshake
+    for (const raw of this.admission.connections) raw.destroy(); // connections still before or in their handshake
     await closed;
   });
 }

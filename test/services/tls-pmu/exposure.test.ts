@@ -33,7 +33,7 @@ describe('exposureLines', () => {
       'info exposed: listening on port 5007 of every address of this machine, IPv4 and IPv6',
       'info reachable at tls://192.0.2.1:5007, tls://[2001:db8::1]:5007',
       `info certificate names: DNS:${NAME} (CN ${NAME}); "${NAME}", the name a grader uses, is among them`,
-      'warn anyone who can reach port 5007 can now reach the PMU; it holds at most 500 connections, 250 waiting per address, and closes one without a whole ClientHello within 5 s',
+      'warn anyone who can reach port 5007 can now reach the PMU; it holds at most 500 connections, 250 waiting per address, and closes one that sends nothing within 5 s',
     ]);
     expect(exposureLines({ ...facts, name: 'elsewhere.example.test' })[2]).toEqual({
       level: 'warn',

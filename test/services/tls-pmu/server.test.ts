@@ -200,6 +200,36 @@ describe('tls-pmu', () => {
       socket.resume();
       socket.on('close', () => resolve());
     });
-    expect(lines().find((line) => line.message === 'handshake failed')).toMatchObject({ reason: 'closed before its ClientHello was complete' });
+    const failure = await waitFor('the failure line', () => lines().find((line) => line.message === 'handshake failed'));
+    expect(failure).toMatchObject({ reason: 'closed before the handshake was complete' });
+  });
+
+  it('closes a connection that sends nothing at the hello deadline, and one that stops half-way at the handshake timeout', async () => {
+    const closedBy = async (overrides: Partial<TlsPmuServerOptions>, first: Buffer | null) => {
+      const { port, lines } = await startServer(overrides);
+      await new Promise<void>((resolve) => {
+        const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => first && socket.write(first));
+        socket.on('error', () => undefined);
+        socket.resume();
+        socket.on('close', () => resolve());
+      });
+      return waitFor('the failure line', () => lines().find((line) => line.message === 'handshake failed'));
+    };
+    // Each deadline far beyond the test's own where it must not be the one that closed it.
+    expect(await closedBy({ helloTimeoutMs: 200, handshakeTimeoutMs: 600_000 }, null)).toMatchObject({ reason: 'sent nothing within 200 ms' });
+    const halfHello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]);
+    expect(await closedBy({ helloTimeoutMs: 200, handshakeTimeoutMs: 400 }, halfHello)).toMatchObject({ reason: 'no complete handshake within 400 ms' });
+  });
+
+  it('names plain text for what it is', async () => {
+    const { port, lines } = await startServer();
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => socket.write('CMD_short:0\n'));
+      socket.on('error', () => undefined);
+      socket.resume();
+      socket.on('close', () => resolve());
+    });
+    const failure = await waitFor('the failure line', () => lines().find((line) => line.message === 'handshake failed'));
+    expect(failure).toMatchObject({ reason: 'not TLS (ERR_SSL_WRONG_VERSION_NUMBER)' });
   });
 });
