@@ -8,8 +8,8 @@ import { alternate, type BenchResult, median, portOf, startService } from './har
 
 const SECONDS = 2;
 const ROUNDS = 15;
-/** Unmeasured handshakes before the first round: a daemon is judged on its steady state, not on its JIT warm-up. */
-const WARM_UP_SECONDS = 2;
+/** Unmeasured handshakes before the first round: a daemon that runs for hours is judged on its steady state, not on V8 still compiling its code (seen here for about 6 s). */
+const WARM_UP_SECONDS = 10;
 
 /**
  * `openssl s_server -quiet` on a port the system chose (quiet, as it is measured: it then names its
