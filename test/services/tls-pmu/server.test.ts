@@ -22,6 +22,8 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const GRADER = path.join(__dirname, '..', '..', 'interop', 'python', 'part6_pdc.py');
 const FIVE = [1, 2, 3, 4, 5].map(pmuMessage);
+/** The header of a ClientHello record that promises 512 bytes, and its first byte. */
+const HALF_HELLO = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]);
 /** docs/PROTOCOLS.md §TLS PMU: the fields of the session record. */
 const SESSION_RECORD_FIELDS = ['bytes', 'cipher', 'command', 'durationMs', 'level', 'message', 'messages', 'outcome', 'peer', 'resumed', 'service', 'timestamp', 'tlsVersion'];
 
@@ -118,7 +120,7 @@ describe('tls-pmu', () => {
       new Promise<void>((resolve) => {
         const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => {
           if (index % 3 === 0) socket.end('CMD_short:0\n'); // plain TCP, no TLS
-          else if (index % 3 === 1) socket.end(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])); // a ClientHello cut short
+          else if (index % 3 === 1) socket.end(HALF_HELLO); // a ClientHello cut short
           else socket.destroy(); // gone before the handshake
         });
         socket.on('error', () => undefined);
@@ -178,7 +180,7 @@ describe('tls-pmu', () => {
         (_, index) =>
           new Promise<void>((resolve) => {
             const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => {
-              if (index % 2 === 1) socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])); // a ClientHello that never ends
+              if (index % 2 === 1) socket.write(HALF_HELLO); // a ClientHello that never ends
               resolve();
             });
             socket.on('error', () => undefined);
@@ -194,42 +196,30 @@ describe('tls-pmu', () => {
   it('closes a connection whose ClientHello is cut short by a FIN at once, not at the handshake timeout', async () => {
     // Timeouts far beyond the test's own: only the FIN can have closed it.
     const { port, lines } = await startServer({ handshakeTimeoutMs: 600_000, helloTimeoutMs: 600_000 });
-    await new Promise<void>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => socket.end(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])));
-      socket.on('error', () => undefined);
-      socket.resume();
-      socket.on('close', () => resolve());
-    });
-    const failure = await waitFor('the failure line', () => lines().find((line) => line.message === 'handshake failed'));
-    expect(failure).toMatchObject({ reason: 'closed before the handshake was complete' });
+    expect(await failureOf(port, lines, (socket) => socket.end(HALF_HELLO))).toMatchObject({ reason: 'closed before the handshake was complete' });
   });
 
   it('closes a connection that sends nothing at the hello deadline, and one that stops half-way at the handshake timeout', async () => {
-    const closedBy = async (overrides: Partial<TlsPmuServerOptions>, first: Buffer | null) => {
-      const { port, lines } = await startServer(overrides);
-      await new Promise<void>((resolve) => {
-        const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => first && socket.write(first));
-        socket.on('error', () => undefined);
-        socket.resume();
-        socket.on('close', () => resolve());
-      });
-      return waitFor('the failure line', () => lines().find((line) => line.message === 'handshake failed'));
-    };
     // Each deadline far beyond the test's own where it must not be the one that closed it.
-    expect(await closedBy({ helloTimeoutMs: 200, handshakeTimeoutMs: 600_000 }, null)).toMatchObject({ reason: 'sent nothing within 200 ms' });
-    const halfHello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]);
-    expect(await closedBy({ helloTimeoutMs: 200, handshakeTimeoutMs: 400 }, halfHello)).toMatchObject({ reason: 'no complete handshake within 400 ms' });
+    const silent = await startServer({ helloTimeoutMs: 200, handshakeTimeoutMs: 600_000 });
+    expect(await failureOf(silent.port, silent.lines, () => undefined)).toMatchObject({ reason: 'sent nothing within 200 ms' });
+    const stalled = await startServer({ helloTimeoutMs: 200, handshakeTimeoutMs: 400 });
+    expect(await failureOf(stalled.port, stalled.lines, (socket) => socket.write(HALF_HELLO))).toMatchObject({ reason: 'no complete handshake within 400 ms' });
   });
 
   it('names plain text for what it is', async () => {
     const { port, lines } = await startServer();
-    await new Promise<void>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => socket.write('CMD_short:0\n'));
-      socket.on('error', () => undefined);
-      socket.resume();
-      socket.on('close', () => resolve());
-    });
-    const failure = await waitFor('the failure line', () => lines().find((line) => line.message === 'handshake failed'));
-    expect(failure).toMatchObject({ reason: 'not TLS (ERR_SSL_WRONG_VERSION_NUMBER)' });
+    expect(await failureOf(port, lines, (socket) => socket.write('CMD_short:0\n'))).toMatchObject({ reason: 'not TLS (ERR_SSL_WRONG_VERSION_NUMBER)' });
   });
 });
+
+/** What the server logs of a raw TCP client that does `act` once connected and then waits for the server to close. */
+async function failureOf(port: string, lines: () => Array<Record<string, unknown>>, act: (socket: net.Socket) => void): Promise<Record<string, unknown>> {
+  await new Promise<void>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => act(socket));
+    socket.on('error', () => undefined);
+    socket.resume();
+    socket.on('close', () => resolve());
+  });
+  return waitFor('the failure line', () => lines().find((line) => line.message === 'handshake failed'));
+}
