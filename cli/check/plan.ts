@@ -80,4 +80,3 @@ export function planOf(layout: Layout, folder: string, config: Config, ca: strin
     key: layout.key,
   };
 }
-

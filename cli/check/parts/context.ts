@@ -171,9 +171,11 @@ export async function runAdapting<T>(
   const attempts: string[] = program && 'interpreter' in program ? [`run with ${program.interpreter}`] : [];
   const usages: string[] = [];
   let last: Tried<T> | undefined;
-  const callable = conventions.filter((convention) => fillConvention(convention, values) !== null);
-  for (const [index, convention] of callable.entries()) {
-    const call = fillConvention(convention, values)!;
+  const callable = conventions.flatMap((convention) => {
+    const call = fillConvention(convention, values);
+    return call ? [{ convention, call }] : [];
+  });
+  for (const [index, { convention, call }] of callable.entries()) {
     last = await once(call);
     const usage = usageError(last.run, last.contacted);
     if (!usage) {

@@ -207,6 +207,29 @@ describe('tls-pmu', () => {
     expect(await failureOf(stalled.port, stalled.lines, (socket) => socket.write(HALF_HELLO))).toMatchObject({ reason: 'no complete handshake within 400 ms' });
   });
 
+  it('leaves a client that has spoken alone at the hello deadline, however long it then takes to send its command', async () => {
+    const { port, lines } = await startServer({ helloTimeoutMs: 200, handshakeTimeoutMs: 600_000 });
+    const client = tls.connect({ host: '127.0.0.1', port: Number(port), ca: readFileSync(caFile), servername: 'localhost' });
+    let received = '';
+    client.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    await new Promise((resolve) => client.once('secureConnect', resolve));
+    // A connection opened after the client that sends nothing: once the sweep has closed it, it has passed the client's deadline too.
+    expect(await failureOf(port, lines, () => undefined)).toMatchObject({ reason: 'sent nothing within 200 ms' });
+    client.write('CMD_short:0\n');
+    await closed;
+    expect(received).toBe(FIVE.join(''));
+  });
+
+  it('answers a client that shuts down its side after the command, as over TCP', async () => {
+    const { port } = await startServer();
+    const client = tls.connect({ host: '127.0.0.1', port: Number(port), ca: readFileSync(caFile), servername: 'localhost', allowHalfOpen: true }, () => client.end('CMD_short:0\n'));
+    let received = '';
+    client.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    await new Promise((resolve) => client.on('close', resolve));
+    expect(received).toBe(FIVE.join(''));
+  });
+
   it('names plain text for what it is', async () => {
     const { port, lines } = await startServer();
     expect(await failureOf(port, lines, (socket) => socket.write('CMD_short:0\n'))).toMatchObject({ reason: 'not TLS (ERR_SSL_WRONG_VERSION_NUMBER)' });
